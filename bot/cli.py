@@ -1,0 +1,173 @@
+"""The `tariffbot` command line. It never imports discord, so it starts fast without a token."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.core.answer import render_text
+from bot.core.loader import KnowledgeError, load_knowledge
+
+log = logging.getLogger(__name__)
+TOKEN_ENV = "DISCORD_TOKEN"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tariffbot",
+        description="Answers questions about the spring 2025 Japan-US tariff talks. "
+        "With no command: runs the Discord bot when DISCORD_TOKEN is set, else the offline chat.",
+    )
+    parser.add_argument("--config", type=Path, help="config file (default: $TARIFFBOT_CONFIG or config.yaml)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer one question (or '-' for one question a line on stdin)")
+    ask.add_argument("question", nargs="+", help="the question, or '-' to read questions from stdin")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+
+    sub.add_parser("chat", help="interactive console chat (offline, no Discord)")
+
+    tariff = sub.add_parser("tariff", help="show the tariff records as a table")
+    tariff.add_argument("country", nargs="?", help="only this target country (e.g. Japan)")
+    tariff.add_argument("--sector", help="only this sector (e.g. autos)")
+
+    sub.add_parser("check", help="validate the fact base; one 'file: entry: reason' line per problem")
+    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN in the environment)")
+    sync = sub.add_parser("sync", help="register the slash commands with Discord")
+    sync.add_argument("--guild", type=int, help="only in this guild (instant); default: globally")
+    sub.add_parser("unanswered", help="list declined questions for curators, most frequent first")
+    sub.add_parser("reload", help="validate knowledge/ and queue change announcements for subscribers")
+    updates = sub.add_parser("updates", help="show pending update announcements")
+    updates.add_argument("--dry-run", action="store_true", help="show what would be posted; send nothing")
+    return parser
+
+
+def _service(settings: Settings):
+    """The fact base and engine, or exit 1 with the check's problems."""
+    from bot.core.service import KnowledgeService
+
+    try:
+        return KnowledgeService(settings.knowledge_dir, settings.engine)
+    except KnowledgeError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
+    """Answer questions from the arguments or stdin, as text or JSON lines."""
+    engine = _service(settings).engine
+    if args.question == ["-"]:
+        for line in sys.stdin:
+            answer = engine.ask(line.rstrip("\r\n"))
+            if args.json:
+                print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+            else:
+                print(render_text(answer), end="\n\n", flush=True)
+        return 0
+    answer = engine.ask(" ".join(args.question))
+    print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else render_text(answer))
+    return 0
+
+
+def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
+    """Interactive console."""
+    from bot.console import chat
+
+    return chat(_service(settings), sys.stdin, sys.stdout)
+
+
+def cmd_tariff(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the tariff records, optionally filtered."""
+    from bot.core.tables import tariff_table
+
+    kb = _service(settings).kb
+    table = tariff_table(kb, args.country, args.sector)
+    print(table.text)
+    return 0 if table.rows else 1
+
+
+def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
+    """Validate the fact base."""
+    try:
+        kb = load_knowledge(settings.knowledge_dir)
+    except KnowledgeError as exc:
+        print("\n".join(exc.problems), file=sys.stderr)
+        return 1
+    print(f"ok: {len(kb.facts)} facts, {len(kb.sources)} sources, {len(kb.tariffs)} tariffs, "
+          f"{len(kb.participants)} participants; every quote found in its source")
+    return 0
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    """Start the Discord bot."""
+    from bot.runner import run
+
+    return run(settings)
+
+
+def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
+    """Register slash commands."""
+    from bot.runner import sync
+
+    return sync(settings, args.guild)
+
+
+def cmd_unanswered(settings: Settings, args: argparse.Namespace) -> int:
+    """Curators' list of declined questions."""
+    from bot.reports import unanswered
+
+    return unanswered(settings)
+
+
+def cmd_reload(settings: Settings, args: argparse.Namespace) -> int:
+    """Validate knowledge/ and queue announcements of what changed."""
+    from bot.core.updates.commands import reload
+
+    return reload(settings)
+
+
+def cmd_updates(settings: Settings, args: argparse.Namespace) -> int:
+    """Show what the outbox would post."""
+    from bot.core.updates.commands import show_updates
+
+    return show_updates(settings, dry_run=args.dry_run)
+
+
+def cmd_default(settings: Settings, args: argparse.Namespace) -> int:
+    """The main job: the Discord bot with a token, else the offline chat."""
+    if os.environ.get(TOKEN_ENV):
+        return cmd_run(settings, args)
+    print(f"{TOKEN_ENV} is not set: starting the offline chat (see README to run the Discord bot).",
+          file=sys.stderr)
+    return cmd_chat(settings, args)
+
+
+COMMANDS = {
+    "ask": cmd_ask, "chat": cmd_chat, "tariff": cmd_tariff, "check": cmd_check, "run": cmd_run,
+    "sync": cmd_sync, "unanswered": cmd_unanswered, "reload": cmd_reload, "updates": cmd_updates,
+    None: cmd_default,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `tariffbot` and `python -m bot`."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"config error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    try:
+        return COMMANDS[args.command](settings, args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

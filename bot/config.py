@@ -1,0 +1,147 @@
+"""Settings from `config.yaml`: typed, defaulted, validated; relative paths resolved against the file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.paths import default_config_path
+
+DATABASE_ENV = "TARIFFBOT_DATABASE"
+
+
+class ConfigError(Exception):
+    """The configuration file is missing, malformed or has a bad value."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How sure the matcher must be, and how much it reads."""
+
+    answer_threshold: float = 0.62
+    suggestion_threshold: float = 0.3
+    max_suggestions: int = 3
+    max_question_chars: int = 500
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    """Where and how often the bot answers in Discord."""
+
+    watched_channels: tuple[int, ...] = ()
+    questions_only: bool = True
+    cooldown_rate: int = 3
+    cooldown_seconds: float = 30.0
+    sync_guild: int | None = None
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """One RSS or Atom feed to poll."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class UpdateSettings:
+    """Timers and limits of the automatic updates."""
+
+    knowledge_check_seconds: float = 300.0
+    feed_poll_seconds: float = 900.0
+    delivery_seconds: float = 5.0
+    digest_limit: int = 10
+    relevance_threshold: float = 0.5
+    feed_timeout_seconds: float = 20.0
+    feed_max_bytes: int = 2_000_000
+    feeds: tuple[FeedSettings, ...] = ()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with defaults matching the shipped config.yaml."""
+
+    knowledge_dir: Path
+    database: Path
+    log_level: str = "INFO"
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    updates: UpdateSettings = field(default_factory=UpdateSettings)
+
+
+def _section(cls: type, data: Any, name: str) -> Any:
+    """Build a settings dataclass from a mapping, rejecting unknown keys and wrong types."""
+    if data is None:
+        return cls()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{name}: must be a mapping")
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise ConfigError(f"{name}: unknown setting(s) {', '.join(sorted(map(str, unknown)))}")
+    values = {}
+    for key, value in data.items():
+        default = getattr(cls(), key)
+        if key == "feeds":
+            value = tuple(_feed(item, f"{name}.feeds[{i}]") for i, item in enumerate(value or []))
+        elif key == "watched_channels":
+            if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
+                raise ConfigError(f"{name}.{key}: must be a list of channel ids")
+            value = tuple(value)
+        elif key == "sync_guild":
+            if value is not None and not isinstance(value, int):
+                raise ConfigError(f"{name}.{key}: must be a guild id or null")
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{name}.{key}: must be true or false")
+        elif isinstance(default, int | float):
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError(f"{name}.{key}: must be a non-negative number")
+            value = type(default)(value)
+        values[key] = value
+    return cls(**values)
+
+
+def _feed(item: Any, name: str) -> FeedSettings:
+    if not isinstance(item, dict) or set(item) != {"name", "url"}:
+        raise ConfigError(f"{name}: must be {{name: TEXT, url: URL}}")
+    if not str(item["url"]).startswith(("http://", "https://")):
+        raise ConfigError(f"{name}: url must start with http:// or https://")
+    return FeedSettings(str(item["name"]), str(item["url"]))
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the config file (default: $TARIFFBOT_CONFIG or the project's config.yaml)."""
+    path = (path or default_config_path()).resolve()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level must be a mapping")
+    base = path.parent
+    top = {"knowledge_dir", "database", "log_level", "engine", "discord", "updates"}
+    unknown = set(data) - top
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(map(str, unknown)))}")
+    database = os.environ.get(DATABASE_ENV) or data.get("database") or "data/tariffbot.sqlite3"
+    settings = Settings(
+        knowledge_dir=base / str(data.get("knowledge_dir") or "knowledge"),
+        database=base / str(database),
+        log_level=str(data.get("log_level") or "INFO").upper(),
+        engine=_section(EngineSettings, data.get("engine"), "engine"),
+        discord=_section(DiscordSettings, data.get("discord"), "discord"),
+        updates=_section(UpdateSettings, data.get("updates"), "updates"),
+    )
+    return settings
+
+
+def with_overrides(settings: Settings, **changes: Any) -> Settings:
+    """A copy of the settings with some top-level values replaced (used by tests and the CLI)."""
+    return replace(settings, **changes)

@@ -1,0 +1,1 @@
+"""The Discord-free core: knowledge, matching, answers, persistence and updates."""

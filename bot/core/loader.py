@@ -1,0 +1,366 @@
+"""Load `knowledge/` into a validated KnowledgeBase, reporting every problem as `file: entry: reason`."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.core.model import (
+    INTENTS,
+    TARIFF_KINDS,
+    TARIFF_STATUSES,
+    TOPICS,
+    Citation,
+    Fact,
+    KnowledgeBase,
+    Participant,
+    Proposal,
+    Source,
+    TalkRound,
+    TariffRecord,
+    Vocabulary,
+)
+from bot.core.text import normalise_quote
+
+log = logging.getLogger(__name__)
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SECTIONS = ("sources", "vocabulary", "participants", "tariffs", "proposals", "rounds", "facts")
+
+
+class KnowledgeError(Exception):
+    """The fact base is broken; `problems` holds one `file: entry: reason` line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the fact base:\n" + "\n".join(problems))
+        self.problems = problems
+
+
+# --- field checkers: each returns the cleaned value or raises ValueError(reason) ---------------
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be non-empty text")
+    return value.strip()
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"must be a date YYYY-MM-DD, not {value!r}")
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a number, not {value!r}")
+    return float(value)
+
+
+def _identifier(value: Any) -> str:
+    if not isinstance(value, str) or not _ID.match(value):
+        raise ValueError(f"must be an id of lower-case letters, digits and '-', not {value!r}")
+    return value
+
+
+def _text_list(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError("must be a list of text")
+    return tuple(_text(v) for v in value)
+
+
+def _one_of(choices: Iterable[str]) -> Callable[[Any], str]:
+    allowed = tuple(choices)
+
+    def check(value: Any) -> str:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}, not {value!r}")
+        return value
+
+    return check
+
+
+def _list_of(choices: Iterable[str]) -> Callable[[Any], tuple[str, ...]]:
+    one = _one_of(choices)
+
+    def check(value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list):
+            raise ValueError("must be a list")
+        return tuple(one(v) for v in value)
+
+    return check
+
+
+def _citations(value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not value:
+        raise ValueError("must be a non-empty list of {source, quote}")
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"source", "quote"}:
+            raise ValueError("each source must be exactly {source: ID, quote: TEXT}")
+        _identifier(item["source"])
+        _text(item["quote"])
+    return value
+
+
+FACT_FIELDS: dict[str, tuple[bool, Callable[[Any], Any]]] = {
+    "id": (True, _identifier),
+    "question": (True, _text),
+    "answer": (True, _text),
+    "as_of": (True, _date),
+    "sources": (True, _citations),
+    "topics": (True, _list_of(TOPICS)),
+    "keywords": (False, _text_list),
+    "intents": (False, _list_of(INTENTS)),
+    "about": (False, _text_list),
+}
+RECORD_FIELDS: dict[str, dict[str, tuple[bool, Callable[[Any], Any]]]] = {
+    "facts": {},
+    "participants": {
+        "name": (True, _text),
+        "role": (True, _text),
+        "country": (True, _text),
+        "aliases": (False, _text_list),
+    },
+    "tariffs": {
+        "country": (True, _text),
+        "sector": (True, _text),
+        "rate": (True, _number),
+        "kind": (True, _one_of(TARIFF_KINDS)),
+        "status": (True, _one_of(TARIFF_STATUSES)),
+        "until": (False, _optional_text),
+        "relief": (False, _optional_text),
+        "exceptions": (False, _optional_text),
+    },
+    "proposals": {"name": (True, _text), "status": (True, _text)},
+    "rounds": {
+        "name": (True, _text),
+        "date": (True, _date),
+        "place": (True, _text),
+        "duration": (False, _optional_text),
+        "attendees": (False, _text_list),
+    },
+}
+SOURCE_FIELDS = {
+    "id": (True, _identifier),
+    "title": (True, _text),
+    "date": (True, _date),
+    "publisher": (False, _optional_text),
+    "file": (True, _text),
+}
+VOCABULARY_KEYS = {"synonyms", "intents", "stopwords", "generic"}
+
+
+class _Loader:
+    """Collects entries from every YAML file, then validates and links them."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[str] = []
+        self.raw: dict[str, list[tuple[str, Any]]] = {name: [] for name in SECTIONS}
+
+    def problem(self, file: str, entry: str, reason: str) -> None:
+        self.problems.append(f"{file}: {entry}: {reason}")
+
+    def read_files(self) -> str:
+        digest = hashlib.sha256()
+        files = sorted(self.root.glob("*.yaml"))
+        if not files:
+            self.problem(str(self.root), "-", "no *.yaml files in the knowledge folder")
+        for path in files:
+            data = path.read_bytes()
+            digest.update(path.name.encode() + b"\0" + data + b"\0")
+            self.read_yaml(path.name, data)
+        return digest
+
+    def read_yaml(self, name: str, data: bytes) -> None:
+        try:
+            doc = yaml.safe_load(data)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark else "-"
+            reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            self.problem(name, where, f"invalid YAML: {reason}")
+            return
+        if doc is None:
+            return
+        if not isinstance(doc, dict):
+            self.problem(name, "-", "top level must be a mapping of sections")
+            return
+        for section, entries in doc.items():
+            if section not in SECTIONS:
+                self.problem(name, str(section), f"unknown section (expected one of {', '.join(SECTIONS)})")
+            elif section == "vocabulary":
+                self.raw[section].append((name, entries))
+            elif not isinstance(entries, list):
+                self.problem(name, section, "must be a list of entries")
+            else:
+                self.raw[section].extend((name, e) for e in entries)
+
+    def fields(self, file: str, entry: Any, spec: dict[str, tuple[bool, Callable[[Any], Any]]],
+               label: str) -> dict[str, Any] | None:
+        """Check one mapping against a field spec; None when it is unusable."""
+        if not isinstance(entry, dict):
+            self.problem(file, label, "entry must be a mapping")
+            return None
+        name = str(entry.get("id", label))
+        ok, out = True, {}
+        for key in entry:
+            if key not in spec:
+                self.problem(file, name, f"unknown key {key!r}")
+                ok = False
+        for key, (required, check) in spec.items():
+            if key not in entry:
+                if required:
+                    self.problem(file, name, f"missing required key {key!r}")
+                    ok = False
+                continue
+            try:
+                out[key] = check(entry[key])
+            except ValueError as exc:
+                self.problem(file, name, f"{key} {exc}")
+                ok = False
+        return out if ok else None
+
+    def load_sources(self) -> dict[str, Source]:
+        sources: dict[str, Source] = {}
+        for i, (file, entry) in enumerate(self.raw["sources"]):
+            data = self.fields(file, entry, SOURCE_FIELDS, f"sources[{i}]")
+            if data is None:
+                continue
+            if data["id"] in sources:
+                self.problem(file, data["id"], "duplicate source id")
+                continue
+            path = (self.root / data["file"]).resolve()
+            if not path.is_relative_to(self.root.resolve()) or not path.is_file():
+                self.problem(file, data["id"], f"source file {data['file']!r} not found")
+                continue
+            text = normalise_quote(path.read_text(encoding="utf-8"))
+            sources[data["id"]] = Source(text=text, **data)
+        return sources
+
+    def load_vocabulary(self) -> Vocabulary:
+        synonyms: dict[str, tuple[str, ...]] = {}
+        intents: dict[str, tuple[str, ...]] = {}
+        stopwords: set[str] = set()
+        generic: set[str] = set()
+        for file, block in self.raw["vocabulary"]:
+            if not isinstance(block, dict):
+                self.problem(file, "vocabulary", "must be a mapping")
+                continue
+            for key in set(block) - VOCABULARY_KEYS:
+                self.problem(file, "vocabulary", f"unknown key {key!r}")
+            for key, target in (("synonyms", synonyms), ("intents", intents)):
+                groups = block.get(key) or {}
+                if not isinstance(groups, dict):
+                    self.problem(file, f"vocabulary.{key}", "must map a name to a list of words")
+                    continue
+                for name, words in groups.items():
+                    if key == "intents" and name not in INTENTS:
+                        self.problem(file, f"vocabulary.intents.{name}", f"unknown intent (expected one of {', '.join(INTENTS)})")
+                    elif not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+                        self.problem(file, f"vocabulary.{key}.{name}", "must be a list of words")
+                    elif name in target:
+                        self.problem(file, f"vocabulary.{key}.{name}", "defined twice")
+                    else:
+                        target[str(name)] = tuple(w.strip().lower() for w in words)
+            for key, target_set in (("stopwords", stopwords), ("generic", generic)):
+                words = block.get(key) or []
+                if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                    self.problem(file, f"vocabulary.{key}", "must be a list of words")
+                    continue
+                target_set.update(w.strip().lower() for w in words)
+        return Vocabulary(synonyms, intents, frozenset(stopwords), frozenset(generic))
+
+    def build_fact(self, file: str, data: dict[str, Any], sources: dict[str, Source]) -> Fact | None:
+        citations = []
+        for cited in data["sources"]:
+            source = sources.get(cited["source"])
+            if source is None:
+                self.problem(file, data["id"], f"unknown source {cited['source']!r}")
+                return None
+            quote = normalise_quote(cited["quote"])
+            if quote not in source.text:
+                self.problem(file, data["id"], f"quote not found in source {source.id!r}: {quote[:60]!r}")
+                return None
+            citations.append(Citation(source, quote))
+        return Fact(
+            id=data["id"], question=data["question"], answer=data["answer"], as_of=data["as_of"],
+            citations=tuple(citations), topics=data["topics"], keywords=data.get("keywords", ()),
+            intents=data.get("intents", ()), about=data.get("about", ()), file=file,
+        )
+
+    def load(self) -> KnowledgeBase:
+        digest = self.read_files()
+        sources = self.load_sources()
+        vocabulary = self.load_vocabulary()
+        facts: dict[str, Fact] = {}
+        records: dict[str, list[Any]] = {name: [] for name in RECORD_FIELDS}
+        pending_refs: list[tuple[str, str, str, str]] = []
+        for section, extra in RECORD_FIELDS.items():
+            spec = FACT_FIELDS | extra
+            for i, (file, entry) in enumerate(self.raw[section]):
+                data = self.fields(file, entry, spec, f"{section}[{i}]")
+                if data is None:
+                    continue
+                if data["id"] in facts:
+                    self.problem(file, data["id"], f"duplicate id (first in {facts[data['id']].file})")
+                    continue
+                fact = self.build_fact(file, data, sources)
+                if fact is None:
+                    continue
+                facts[fact.id] = fact
+                pending_refs += [(file, fact.id, "about", ref) for ref in fact.about]
+                pending_refs += [(file, fact.id, "attendees", ref) for ref in data.get("attendees", ())]
+                records[section].append((fact, data))
+        participants = {
+            fact.id: Participant(fact.id, d["name"], d["role"], d["country"], d.get("aliases", ()), fact)
+            for fact, d in records["participants"]
+        }
+        for file, fact_id, key, ref in pending_refs:
+            if ref not in participants:
+                self.problem(file, fact_id, f"{key} names unknown participant {ref!r}")
+        if self.problems:
+            raise KnowledgeError(self.problems)
+        return KnowledgeBase(
+            sources=sources,
+            facts=facts,
+            participants=participants,
+            tariffs=tuple(
+                TariffRecord(f.id, d["country"], d["sector"], d["rate"], d["kind"], d["status"],
+                             d.get("until"), d.get("relief"), d.get("exceptions"), f)
+                for f, d in records["tariffs"]
+            ),
+            proposals=tuple(Proposal(f.id, d["name"], d["status"], f) for f, d in records["proposals"]),
+            rounds=tuple(
+                TalkRound(f.id, d["name"], d["date"], d["place"], d.get("duration"),
+                          d.get("attendees", ()), f)
+                for f, d in sorted(records["rounds"], key=lambda r: r[1]["date"])
+            ),
+            vocabulary=vocabulary,
+            fingerprint=digest.hexdigest(),
+        )
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Load and validate every `*.yaml` file in `root`; raise KnowledgeError listing all problems."""
+    if not root.is_dir():
+        raise KnowledgeError([f"{root}: -: knowledge folder not found"])
+    kb = _Loader(root).load()
+    log.debug("loaded %d facts from %s", len(kb.facts), root)
+    return kb

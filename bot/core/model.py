@@ -1,0 +1,148 @@
+"""Immutable records of the fact base, as loaded from `knowledge/`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+TOPICS = ("tariffs", "autos", "agriculture", "participants", "schedule", "news")
+INTENTS = ("who", "what", "when", "duration", "amount", "why", "where", "yesno", "list")
+TARIFF_KINDS = ("universal", "reciprocal", "sectoral")
+TARIFF_STATUSES = ("in force", "paused")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One news article the facts are quoted from."""
+
+    id: str
+    title: str
+    date: date
+    publisher: str | None
+    file: str
+    text: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A verbatim quote from a source that supports a fact."""
+
+    source: Source
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One answerable statement: the answer, the date it holds for, and its sources."""
+
+    id: str
+    question: str
+    answer: str
+    as_of: date
+    citations: tuple[Citation, ...]
+    topics: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    intents: tuple[str, ...] = ()
+    about: tuple[str, ...] = ()
+    file: str = ""
+
+    def content(self) -> tuple[object, ...]:
+        """Everything that makes this fact what it is (used to detect changes)."""
+        quotes = tuple((c.source.id, c.quote) for c in self.citations)
+        return (self.question, self.answer, self.as_of.isoformat(), quotes)
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    """A person taking part in, or commenting on, the talks."""
+
+    id: str
+    name: str
+    role: str
+    country: str
+    aliases: tuple[str, ...]
+    fact: Fact
+
+
+@dataclass(frozen=True, slots=True)
+class TariffRecord:
+    """A US tariff as it applies to a country and sector."""
+
+    id: str
+    country: str
+    sector: str
+    rate: float
+    kind: str
+    status: str
+    until: str | None
+    relief: str | None
+    exceptions: str | None
+    fact: Fact
+
+    @property
+    def rate_text(self) -> str:
+        """The rate as people write it: 25%, 2.5%."""
+        return f"{self.rate:g}%"
+
+    @property
+    def status_text(self) -> str:
+        """Status with its end date, e.g. 'paused until early July 2025'."""
+        return f"{self.status} until {self.until}" if self.until else self.status
+
+    def summary(self) -> str:
+        """One line a person can read: 'Japan, reciprocal tariff (all goods): 24% (paused ...)'."""
+        return (
+            f"{self.country}, {self.kind} tariff ({self.sector}): "
+            f"{self.rate_text} ({self.status_text})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """Something Japan offered or considered offering in the talks."""
+
+    id: str
+    name: str
+    status: str
+    fact: Fact
+
+
+@dataclass(frozen=True, slots=True)
+class TalkRound:
+    """A round of the negotiations: when, where, who, and how long."""
+
+    id: str
+    name: str
+    date: date
+    place: str
+    duration: str | None
+    attendees: tuple[str, ...]
+    fact: Fact
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Curated words: synonyms, question intents, and words that carry no meaning."""
+
+    synonyms: dict[str, tuple[str, ...]]
+    intents: dict[str, tuple[str, ...]]
+    stopwords: frozenset[str]
+    generic: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeBase:
+    """The whole validated fact base."""
+
+    sources: dict[str, Source]
+    facts: dict[str, Fact]
+    participants: dict[str, Participant]
+    tariffs: tuple[TariffRecord, ...]
+    proposals: tuple[Proposal, ...]
+    rounds: tuple[TalkRound, ...]
+    vocabulary: Vocabulary
+    fingerprint: str
+
+    def facts_about(self, entity_id: str) -> list[Fact]:
+        """Every fact that names the given participant."""
+        return [f for f in self.facts.values() if entity_id in f.about]
