@@ -32,6 +32,7 @@ from bot.core.text import normalise_quote
 log = logging.getLogger(__name__)
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_YAML_BOOL_HINT = "(quote yes/no/on/off: YAML reads them as true/false)"
 SECTIONS = ("sources", "vocabulary", "participants", "tariffs", "proposals", "rounds", "facts")
 
 
@@ -71,6 +72,10 @@ def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"must be a number, not {value!r}")
     return float(value)
+
+
+def _optional_number(value: Any) -> float | None:
+    return None if value is None else _number(value)
 
 
 def _identifier(value: Any) -> str:
@@ -140,7 +145,7 @@ RECORD_FIELDS: dict[str, dict[str, tuple[bool, Callable[[Any], Any]]]] = {
     "tariffs": {
         "country": (True, _text),
         "sector": (True, _text),
-        "rate": (True, _number),
+        "rate": (True, _optional_number),
         "kind": (True, _one_of(TARIFF_KINDS)),
         "status": (True, _one_of(TARIFF_STATUSES)),
         "until": (False, _optional_text),
@@ -274,7 +279,7 @@ class _Loader:
                     if key == "intents" and name not in INTENTS:
                         self.problem(file, f"vocabulary.intents.{name}", f"unknown intent (expected one of {', '.join(INTENTS)})")
                     elif not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-                        self.problem(file, f"vocabulary.{key}.{name}", "must be a list of words")
+                        self.problem(file, f"vocabulary.{key}.{name}", "must be a list of words " + _YAML_BOOL_HINT)
                     elif name in target:
                         self.problem(file, f"vocabulary.{key}.{name}", "defined twice")
                     else:
@@ -282,7 +287,7 @@ class _Loader:
             for key, target_set in (("stopwords", stopwords), ("generic", generic)):
                 words = block.get(key) or []
                 if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-                    self.problem(file, f"vocabulary.{key}", "must be a list of words")
+                    self.problem(file, f"vocabulary.{key}", "must be a list of words " + _YAML_BOOL_HINT)
                     continue
                 target_set.update(w.strip().lower() for w in words)
         return Vocabulary(synonyms, intents, frozenset(stopwords), frozenset(generic))

@@ -71,7 +71,7 @@ class TariffRecord:
     id: str
     country: str
     sector: str
-    rate: float
+    rate: float | None
     kind: str
     status: str
     until: str | None
@@ -81,8 +81,8 @@ class TariffRecord:
 
     @property
     def rate_text(self) -> str:
-        """The rate as people write it: 25%, 2.5%."""
-        return f"{self.rate:g}%"
+        """The rate as people write it: 25%, 2.5%, or 'rate not stated'."""
+        return "rate not stated" if self.rate is None else f"{self.rate:g}%"
 
     @property
     def status_text(self) -> str:
