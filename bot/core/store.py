@@ -7,20 +7,32 @@ at open; the applied version is kept in `PRAGMA user_version`.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 import aiosqlite
 
+from bot.core.updates.records import (
+    ALL_TOPICS,
+    Batch,
+    FeedState,
+    QueueResult,
+    Snapshot,
+    Subscription,
+    UpdateItem,
+)
 from bot.paths import MIGRATIONS_DIR
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_SEEN_SQL = "INSERT OR IGNORE INTO news_seen (key, update_id, feed) VALUES (?, ?, ?)"  # automatic updates
 
 
 class StoreError(Exception):
@@ -46,6 +58,8 @@ class Store:
         self.retries = retries
         self.retry_delay = retry_delay
         self._db: aiosqlite.Connection | None = None
+        # One connection: transactions of concurrent tasks must not interleave on it.
+        self._tx_lock = asyncio.Lock()
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -98,21 +112,356 @@ class Store:
 
     async def run(self, work: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
         """Run `work` in one transaction, retrying when the database is busy; commit or roll back."""
-        for attempt in range(self.retries + 1):
-            try:
-                result = await work(self.db)
-                await self.db.commit()
-                return result
-            except sqlite3.OperationalError as exc:
-                await self.db.rollback()
-                busy = "locked" in str(exc) or "busy" in str(exc)
-                if not busy or attempt == self.retries:
-                    raise StoreError(f"database error: {exc}") from exc
-                log.warning("database busy (%s), retry %d/%d", exc, attempt + 1, self.retries)
-                await asyncio.sleep(self.retry_delay * 2**attempt)
-            except BaseException:
-                await self.db.rollback()
-                raise
-        raise AssertionError("unreachable")
+        async with self._tx_lock:
+            for attempt in range(self.retries + 1):
+                try:
+                    result = await work(self.db)
+                    await self.db.commit()
+                    return result
+                except sqlite3.OperationalError as exc:
+                    await self.db.rollback()
+                    busy = "locked" in str(exc) or "busy" in str(exc)
+                    if not busy or attempt == self.retries:
+                        raise StoreError(f"database error: {exc}") from exc
+                    log.warning("database busy (%s), retry %d/%d", exc, attempt + 1, self.retries)
+                    await asyncio.sleep(self.retry_delay * 2**attempt)
+                except BaseException:
+                    await self.db.rollback()
+                    raise
+            raise AssertionError("unreachable")
 
     # --- Feature sections below: each feature adds its queries here, in its own section. ---
+
+    # --- questions and feedback (the Discord bot; tables from 0001_questions.sql) ---
+
+    async def record_declined(self, question: str, normalised: str, best_fact_id: str | None,
+                              best_confidence: float) -> None:
+        """Store one declined question (never a user id)."""
+        asked_at = datetime.now(UTC).isoformat(timespec="seconds")
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO declined_questions (question, normalised, asked_at, best_fact_id, best_confidence)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (question, normalised, asked_at, best_fact_id, best_confidence),
+            )
+
+        await self.run(work)
+
+    async def record_feedback(self, fact_id: str, question: str, helpful: bool) -> None:
+        """Store one helpful / not helpful vote on an answer (never a user id)."""
+        created_at = datetime.now(UTC).isoformat(timespec="seconds")
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO answer_feedback (fact_id, question, helpful, created_at) VALUES (?, ?, ?, ?)",
+                (fact_id, question, int(helpful), created_at),
+            )
+
+        await self.run(work)
+
+    async def declined_summary(self, limit: int = 1000) -> list[dict[str, object]]:
+        """Declined questions grouped by normalised text, most frequent first (then most recent)."""
+        sql = """
+            SELECT normalised, COUNT(*) AS times, MAX(asked_at) AS last_asked,
+                   (SELECT d2.question FROM declined_questions d2 WHERE d2.normalised = d.normalised
+                    ORDER BY d2.asked_at DESC, d2.id DESC LIMIT 1) AS example,
+                   (SELECT d3.best_fact_id FROM declined_questions d3 WHERE d3.normalised = d.normalised
+                    ORDER BY d3.best_confidence DESC, d3.id DESC LIMIT 1) AS best_fact_id,
+                   MAX(best_confidence) AS best_confidence
+            FROM declined_questions d
+            GROUP BY normalised
+            ORDER BY times DESC, last_asked DESC, normalised
+            LIMIT ?"""
+        async with self.db.execute(sql, (limit,)) as cursor:
+            return [dict(row) for row in await cursor.fetchall()]
+
+    async def feedback_rows(self) -> list[dict[str, object]]:
+        """Every feedback vote, oldest first."""
+        async with self.db.execute(
+            "SELECT fact_id, question, helpful, created_at FROM answer_feedback ORDER BY id"
+        ) as cursor:
+            return [dict(row) for row in await cursor.fetchall()]
+
+    # --- subscriptions, snapshots, feeds and outbox (automatic updates; tables from 0002_updates.sql) ---
+
+    _SUBSCRIPTION_SELECT = """
+        SELECT s.id, s.kind, s.target_id, s.guild_id, s.paused_reason, s.paused_at,
+               (SELECT group_concat(t.topic) FROM subscription_topics t
+                WHERE t.subscription_id = s.id) AS topics
+        FROM subscriptions s"""
+
+    @staticmethod
+    def _subscription(row: aiosqlite.Row) -> Subscription:
+        topics = tuple(t for t in ALL_TOPICS if t in (row["topics"] or "").split(","))
+        return Subscription(row["id"], row["kind"], row["target_id"], row["guild_id"], topics,
+                            row["paused_reason"], row["paused_at"])
+
+    async def subscribe(self, kind: str, target_id: int, guild_id: int | None, created_by: int,
+                        topics: tuple[str, ...], now: str) -> tuple[Subscription, bool]:
+        """Create or replace a subscription (resuming it if paused); True when it is new."""
+
+        async def work(db: aiosqlite.Connection) -> tuple[int, bool]:
+            async with db.execute("SELECT id FROM subscriptions WHERE kind = ? AND target_id = ?",
+                                  (kind, target_id)) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                cursor = await db.execute(
+                    "INSERT INTO subscriptions (kind, target_id, guild_id, created_by, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)", (kind, target_id, guild_id, created_by, now))
+                sub_id, created = int(cursor.lastrowid or 0), True
+            else:
+                sub_id, created = int(row[0]), False
+                await db.execute("UPDATE subscriptions SET paused_reason = NULL, paused_at = NULL,"
+                                 " guild_id = COALESCE(?, guild_id) WHERE id = ?", (guild_id, sub_id))
+                await db.execute("DELETE FROM subscription_topics WHERE subscription_id = ?", (sub_id,))
+            await db.executemany("INSERT INTO subscription_topics (subscription_id, topic) VALUES (?, ?)",
+                                 [(sub_id, topic) for topic in topics])
+            return sub_id, created
+
+        sub_id, created = await self.run(work)
+        found = await self.subscriptions_where("s.id = ?", (sub_id,))
+        return found[0], created
+
+    async def unsubscribe(self, kind: str, target_id: int) -> bool:
+        """Delete a subscription and its undelivered rows; False when there was none."""
+
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute("DELETE FROM subscriptions WHERE kind = ? AND target_id = ?",
+                                      (kind, target_id))
+            return cursor.rowcount > 0
+
+        return await self.run(work)
+
+    async def subscriptions_where(self, where: str = "1",
+                                  params: tuple[object, ...] = ()) -> list[Subscription]:
+        """Subscriptions matching a fixed condition of this module's callers (never user text)."""
+        sql = f"{self._SUBSCRIPTION_SELECT} WHERE {where} ORDER BY s.id"
+        async with self.db.execute(sql, params) as cursor:
+            return [self._subscription(row) for row in await cursor.fetchall()]
+
+    async def subscriptions_for(self, guild_id: int | None, user_id: int) -> list[Subscription]:
+        """The guild's channel subscriptions and the user's own DM subscription."""
+        return await self.subscriptions_where(
+            "(s.kind = 'channel' AND s.guild_id IS ?) OR (s.kind = 'dm' AND s.target_id = ?)",
+            (guild_id, user_id))
+
+    async def pause_subscription(self, subscription_id: int, reason: str, now: str) -> bool:
+        """Stop delivering to a destination Discord refused, recording why; False if already paused."""
+
+        async def work(db: aiosqlite.Connection) -> bool:
+            cursor = await db.execute(
+                "UPDATE subscriptions SET paused_reason = ?, paused_at = ?"
+                " WHERE id = ? AND paused_reason IS NULL",
+                (reason, now, subscription_id))
+            return cursor.rowcount > 0
+
+        return await self.run(work)
+
+    async def _queue(self, db: aiosqlite.Connection, items: list[UpdateItem], now: str) -> QueueResult:
+        """Store new updates (skipping any already known by a dedupe key) and fan them out to the outbox."""
+        updates = duplicates = deliveries = 0
+        for item in items:
+            if item.aliases:
+                marks = ",".join("?" * len(item.aliases))
+                async with db.execute(f"SELECT update_id FROM news_seen WHERE key IN ({marks}) LIMIT 1",
+                                      item.aliases) as cursor:
+                    seen = await cursor.fetchone()
+                if seen is not None:
+                    await db.executemany(_SEEN_SQL, [(key, seen[0], item.feed) for key in item.aliases])
+                    duplicates += 1
+                    continue
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO updates (source, dedupe_key, topics, text, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (item.source, item.dedupe_key, ",".join(item.topics), item.text, now))
+            if cursor.rowcount == 0:
+                duplicates += 1
+                continue
+            update_id = cursor.lastrowid
+            updates += 1
+            await db.executemany(_SEEN_SQL, [(key, update_id, item.feed) for key in item.aliases])
+            if not item.topics:
+                continue
+            marks = ",".join("?" * len(item.topics))
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO outbox (update_id, subscription_id)"
+                " SELECT DISTINCT ?, s.id FROM subscriptions s"
+                " JOIN subscription_topics t ON t.subscription_id = s.id"
+                f" WHERE s.paused_reason IS NULL AND t.topic IN ({marks})", (update_id, *item.topics))
+            deliveries += cursor.rowcount
+        return QueueResult(updates, duplicates, deliveries)
+
+    async def queue_updates(self, items: list[UpdateItem], now: str) -> QueueResult:
+        """Queue updates for every matching subscriber, all in one transaction."""
+        return await self.run(lambda db: self._queue(db, items, now))
+
+    async def _snapshot(self, db: aiosqlite.Connection) -> tuple[bool, dict[str, Snapshot]]:
+        async with db.execute("SELECT 1 FROM update_state WHERE key = 'knowledge_baseline_at'") as cursor:
+            baseline = await cursor.fetchone() is not None
+        sql = "SELECT fact_id, content_hash, rendering, recorded_at FROM fact_snapshots"
+        async with db.execute(sql) as cursor:
+            rows = await cursor.fetchall()
+        return baseline, {r[0]: Snapshot(r[1], json.loads(r[2]), r[3]) for r in rows}
+
+    async def knowledge_snapshot(self) -> tuple[bool, dict[str, Snapshot]]:
+        """Whether a baseline was recorded, and the last announced version of every fact."""
+        return await self._snapshot(self.db)
+
+    async def apply_knowledge_plan(self, plan_for: Callable[[bool, dict[str, Snapshot]], T],
+                                   now: str) -> tuple[T, QueueResult]:
+        """Read the snapshot, plan against it, move it forward and queue the changes: one transaction."""
+
+        async def work(db: aiosqlite.Connection) -> tuple[T, QueueResult]:
+            await db.execute("BEGIN IMMEDIATE")
+            baseline, snapshot = await self._snapshot(db)
+            plan = plan_for(baseline, snapshot)
+            await db.executemany(
+                "INSERT INTO fact_snapshots (fact_id, content_hash, rendering, recorded_at)"
+                " VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (fact_id) DO UPDATE SET content_hash = excluded.content_hash,"
+                " rendering = excluded.rendering, recorded_at = excluded.recorded_at",
+                [(fact_id, digest, rendering, now) for fact_id, (digest, rendering) in plan.upserts.items()])
+            await db.executemany("DELETE FROM fact_snapshots WHERE fact_id = ?", [(i,) for i in plan.removed])
+            await db.execute("INSERT OR IGNORE INTO update_state (key, value)"
+                             " VALUES ('knowledge_baseline_at', ?)", (now,))
+            return plan, await self._queue(db, [change.item for change in plan.changes], now)
+
+        return await self.run(work)
+
+    async def claim_batches(self, limit: int, now_ts: float, max_batches: int = 1000) -> list[Batch]:
+        """Bundle pending rows into digests (fixed before sending, so resends match); return due ones."""
+
+        async def work(db: aiosqlite.Connection) -> list[Batch]:
+            await db.execute(
+                """WITH ranked AS (
+                       SELECT o.id, MIN(o.id) OVER w AS first, ROW_NUMBER() OVER w AS rn
+                       FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id
+                       WHERE o.status = 'pending' AND o.batch IS NULL AND s.paused_reason IS NULL
+                         AND o.subscription_id NOT IN (
+                             SELECT subscription_id FROM outbox
+                             WHERE status = 'pending' AND batch IS NOT NULL)
+                       WINDOW w AS (PARTITION BY o.subscription_id ORDER BY o.id
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
+                   UPDATE outbox SET batch = ranked.first FROM ranked
+                   WHERE outbox.id = ranked.id AND ranked.rn <= ?""", (max(1, limit),))
+            sql = """
+                WITH due AS (
+                    SELECT DISTINCT o.batch FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id
+                    WHERE o.status = 'pending' AND o.batch IS NOT NULL AND s.paused_reason IS NULL
+                      AND o.next_attempt_at_ts <= ? ORDER BY o.batch LIMIT ?)
+                SELECT o.id, o.batch, o.subscription_id, s.kind, s.target_id, o.attempts, u.text
+                FROM due JOIN outbox o ON o.batch = due.batch AND o.status = 'pending'
+                JOIN subscriptions s ON s.id = o.subscription_id JOIN updates u ON u.id = o.update_id
+                ORDER BY o.batch, o.id"""
+            batches: dict[int, Batch] = {}
+            async with db.execute(sql, (now_ts, max_batches)) as cursor:
+                for row in await cursor.fetchall():
+                    batch = batches.get(row[1])
+                    if batch is None:
+                        batch = batches[row[1]] = Batch(row[1], row[2], row[3], row[4], row[5])
+                    batch.texts.append(row[6])
+                    batch.row_ids.append(row[0])
+            return list(batches.values())
+
+        return await self.run(work)
+
+    async def mark_sent(self, sent: list[tuple[int, int | None]], now: str) -> None:
+        """Mark digests delivered: (batch nonce, Discord message id) pairs, in one transaction."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.executemany(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?"
+                " WHERE batch = ? AND status = 'pending'",
+                [(now, message_id, nonce) for nonce, message_id in sent])
+
+        await self.run(work)
+
+    async def defer_batches(self, deferred: list[tuple[int, int, float, str, bool]]) -> None:
+        """Record failed attempts: (nonce, attempts, next attempt time, error, give up) per digest."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.executemany(
+                "UPDATE outbox SET attempts = ?, next_attempt_at_ts = ?, last_error = ?,"
+                " status = CASE WHEN ? THEN 'failed' ELSE status END WHERE batch = ? AND status = 'pending'",
+                [(attempts, next_ts, error, give_up, nonce)
+                 for nonce, attempts, next_ts, error, give_up in deferred])
+
+        await self.run(work)
+
+    async def pending_outbox(self) -> list[dict[str, object]]:
+        """Every undelivered row with its destination and text, in delivery order."""
+        sql = """
+            SELECT o.id, o.batch, o.subscription_id, s.kind, s.target_id, s.paused_reason, o.attempts,
+                   o.last_error, u.text
+            FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id
+            JOIN updates u ON u.id = o.update_id
+            WHERE o.status = 'pending' ORDER BY o.subscription_id, o.id"""
+        async with self.db.execute(sql) as cursor:
+            return [dict(row) for row in await cursor.fetchall()]
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Number of outbox rows by status."""
+        async with self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cursor:
+            return {row[0]: row[1] for row in await cursor.fetchall()}
+
+    async def delivered(self) -> list[tuple[int, int, int]]:
+        """(update id, subscription id, message id) of every delivered row."""
+        async with self.db.execute(
+            "SELECT update_id, subscription_id, message_id FROM outbox WHERE status = 'sent' ORDER BY id"
+        ) as cursor:
+            return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
+    @staticmethod
+    def _feed(row: aiosqlite.Row) -> FeedState:
+        return FeedState(**{key: row[key] for key in row.keys()})  # noqa: SIM118 (sqlite Row)
+
+    async def feed_states(self) -> list[FeedState]:
+        """The stored poll state of every feed ever polled."""
+        async with self.db.execute("SELECT * FROM feeds ORDER BY name") as cursor:
+            return [self._feed(row) for row in await cursor.fetchall()]
+
+    async def feed_state(self, name: str, url: str) -> FeedState:
+        """One feed's state; a fresh one when it was never polled or its URL changed."""
+        async with self.db.execute("SELECT * FROM feeds WHERE name = ?", (name,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return FeedState(name, url)
+        state = self._feed(row)
+        if state.url != url:
+            return FeedState(name, url, consecutive_failures=state.consecutive_failures,
+                             total_failures=state.total_failures)
+        return state
+
+    async def record_feed_success(self, state: FeedState, items: list[UpdateItem], now: str) -> QueueResult:
+        """Store a successful poll (validators, next poll) and queue its new items: one transaction."""
+
+        async def work(db: aiosqlite.Connection) -> QueueResult:
+            await db.execute(
+                "INSERT INTO feeds (name, url, etag, last_modified, next_poll_at_ts, consecutive_failures,"
+                " total_failures, last_success_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET url = excluded.url, etag = excluded.etag,"
+                " last_modified = excluded.last_modified, next_poll_at_ts = excluded.next_poll_at_ts,"
+                " consecutive_failures = 0, last_success_at = excluded.last_success_at",
+                (state.name, state.url, state.etag, state.last_modified, state.next_poll_at_ts,
+                 state.total_failures, now))
+            return await self._queue(db, items, now)
+
+        return await self.run(work)
+
+    async def record_feed_failure(self, name: str, url: str, error: str, next_ts: float,
+                                  now: str) -> FeedState:
+        """Count a failed poll and schedule the next one; returns the new state."""
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO feeds (name, url, next_poll_at_ts, consecutive_failures, total_failures,"
+                " last_error, last_error_at) VALUES (?, ?, ?, 1, 1, ?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET url = excluded.url,"
+                " next_poll_at_ts = excluded.next_poll_at_ts,"
+                " consecutive_failures = consecutive_failures + 1, total_failures = total_failures + 1,"
+                " last_error = excluded.last_error, last_error_at = excluded.last_error_at",
+                (name, url, next_ts, error, now))
+
+        await self.run(work)
+        return await self.feed_state(name, url)

@@ -1,0 +1,1 @@
+"""Question matching: tokens -> concepts (vocabulary, aliases, typos) -> ranked facts."""

@@ -1,0 +1,111 @@
+"""An inverted index from concepts to facts, scored by weighted coverage of the question."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.core.matching.lexicon import Analysis, Lexicon
+from bot.core.model import Fact
+
+# How strongly a fact holds a concept, by where the concept appears in the fact.
+KEYWORD, TITLE, SUBJECT, ABOUT, ANSWER, QUOTE = 1.0, 1.0, 1.0, 0.8, 0.7, 0.4
+STRONG_INTENTS = frozenset({"who", "when", "duration", "amount", "why", "where"})
+INTENT_MISMATCH = 0.6
+# Each word of the question that no fact contains (up to two) makes any answer less likely.
+UNKNOWN_PENALTY = 0.8
+TITLE_BONUS = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One candidate fact: its confidence (0..1) and the score used to rank it."""
+
+    fact: Fact
+    confidence: float
+    score: float
+
+
+class FactIndex:
+    """Concept postings with idf weights; ranks facts by how much of a question they cover."""
+
+    def __init__(self, facts: Sequence[Fact], lexicon: Lexicon, subjects: dict[str, str]) -> None:
+        self.facts = list(facts)
+        self.lexicon = lexicon
+        self.strengths: list[dict[str, float]] = []
+        self.titles: list[tuple[str, ...]] = []
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, fact in enumerate(self.facts):
+            strengths = self._strengths(fact, subjects.get(fact.id))
+            self.strengths.append(strengths)
+            self.titles.append(lexicon.analyse(fact.question, repair=False).terms)
+            for concept, strength in strengths.items():
+                postings[concept].append((i, strength))
+        self.postings = dict(postings)
+        n = max(len(self.facts), 1)
+        # Document frequency counts where a fact really states a concept, not words inside its quotes.
+        self.idf = {
+            c: math.log(1 + n / max(sum(1 for _, s in p if s >= ANSWER), 1)) for c, p in self.postings.items()
+        }
+        # A word no fact contains weighs as much as a concept found in a single fact.
+        self.unknown_weight = math.log(1 + n)
+
+    def _strengths(self, fact: Fact, subject: str | None) -> dict[str, float]:
+        strengths: dict[str, float] = {}
+
+        def add(texts: Iterable[str], strength: float) -> None:
+            for text in texts:
+                for term in self.lexicon.analyse(text, repair=False).terms:
+                    if strengths.get(term, 0.0) < strength:
+                        strengths[term] = strength
+
+        add([c.quote for c in fact.citations], QUOTE)
+        add([fact.answer], ANSWER)
+        for entity in fact.about:
+            strengths[entity] = max(strengths.get(entity, 0.0), ABOUT)
+        add(fact.keywords, KEYWORD)
+        add([fact.question], TITLE)
+        if subject:
+            strengths[subject] = SUBJECT
+        return strengths
+
+    def weights(self, analysis: Analysis) -> dict[str, float]:
+        """Each question term's weight: its idf, or the unknown-word weight."""
+        return {t: self.idf.get(t, self.unknown_weight) for t in analysis.terms}
+
+    def search(self, analysis: Analysis, floor: float, limit: int) -> list[Hit]:
+        """The best `limit` facts whose confidence reaches `floor`, best first."""
+        weights = self.weights(analysis)
+        total = sum(weights.values())
+        if not total:
+            return []
+        known = sorted((t for t in weights if t in self.postings), key=weights.__getitem__, reverse=True)
+        matched: dict[int, float] = {}
+        remaining = sum(weights[t] for t in known)
+        for term in known:
+            weight = weights[term]
+            if remaining >= floor * total:
+                for i, strength in self.postings[term]:
+                    matched[i] = matched.get(i, 0.0) + weight * strength
+            else:  # max-score pruning: a fact not seen yet can no longer reach the floor
+                for i in matched:
+                    matched[i] += weight * self.strengths[i].get(term, 0.0)
+            remaining -= weight
+        strong = analysis.intents & STRONG_INTENTS
+        unknown_factor = UNKNOWN_PENALTY ** min(len(weights) - len(known), 2)
+        hits = []
+        for i, value in matched.items():
+            fact = self.facts[i]
+            confidence = value / total * unknown_factor
+            if strong and fact.intents and not strong & set(fact.intents):
+                confidence *= INTENT_MISMATCH
+            if confidence < floor:
+                continue
+            title = self.titles[i]
+            title_weight = sum(self.idf.get(t, 0.0) for t in title) or 1.0
+            overlap = sum(self.idf.get(t, 0.0) for t in title if t in weights) / title_weight
+            hits.append(Hit(fact, min(confidence, 1.0), confidence + TITLE_BONUS * overlap))
+        hits.sort(key=lambda h: (-h.score, h.fact.id))
+        return hits[:limit]

@@ -1,0 +1,52 @@
+"""Tokenising and light stemming for English chat text."""
+
+from __future__ import annotations
+
+import re
+
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_US = re.compile(r"(?<![A-Za-z])(?:U\.\s?S\.?(?:\s?A\.?)?|USA|US)(?![A-Za-z])")
+_APOSTROPHES = re.compile(r"[’‘`´]")
+_CONTRACTIONS = (
+    (re.compile(r"\b(\w+)n't\b"), r"\1 not"),
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"'(s|re|ve|ll|d|m)\b"), ""),
+)
+_PERCENT = re.compile(r"%")
+_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens: mentions and links dropped, 'US' kept apart from 'us', '%' as 'percent'."""
+    text = _MENTION.sub(" ", text)
+    text = _URL.sub(" ", text)
+    text = _US.sub(" usa ", text)
+    text = _APOSTROPHES.sub("'", text).lower()
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    text = _PERCENT.sub(" percent ", text)
+    return _WORD.findall(text)
+
+
+def stem(word: str) -> str:
+    """Strip common English inflections (plural, -ed, -ing) so 'tariffs' meets 'tariff'."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    if word.endswith("ing") and len(word) > 5:
+        return _undouble(word[:-3])
+    if word.endswith("ed") and len(word) > 4 and not word.endswith("eed"):
+        return _undouble(word[:-2])
+    return word
+
+
+def _undouble(word: str) -> str:
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "lsz":
+        return word[:-1]
+    return word

@@ -1,0 +1,170 @@
+"""Compare the fact base with the last announced snapshot: new, changed and removed facts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.core.answer import human_date
+from bot.core.loader import KnowledgeError
+from bot.core.model import Fact, KnowledgeBase, TariffRecord
+from bot.core.updates.records import QueueResult, Snapshot, UpdateItem
+
+log = logging.getLogger(__name__)
+_TARIFF_FIELDS = ("country", "sector", "kind", "rate_text", "status_text")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One announced difference: 'new', 'changed' or 'removed'."""
+
+    kind: str
+    fact_id: str
+    item: UpdateItem
+
+
+@dataclass(slots=True)
+class KnowledgePlan:
+    """What to announce and how the snapshot moves forward."""
+
+    baseline: bool = False
+    changes: list[Change] = field(default_factory=list)
+    upserts: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (hash, rendering json)
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class KnowledgeCheck:
+    """The outcome of one check: rejected with problems, or a plan and what was queued."""
+
+    problems: list[str] = field(default_factory=list)
+    plan: KnowledgePlan | None = None
+    queued: QueueResult = field(default_factory=QueueResult)
+    facts: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when the fact base was valid."""
+        return not self.problems
+
+
+def render(fact: Fact, tariff: TariffRecord | None) -> dict[str, Any]:
+    """The human-readable parts of a fact that an announcement quotes."""
+    first = fact.citations[0].source if fact.citations else None
+    return {
+        "question": fact.question,
+        "answer": fact.answer,
+        "as_of": fact.as_of.isoformat(),
+        "topics": list(fact.topics),
+        "source": first.title if first else None,
+        "tariff": {name: getattr(tariff, name) for name in _TARIFF_FIELDS} if tariff else None,
+    }
+
+
+def content_hash(fact: Fact, tariff: TariffRecord | None) -> str:
+    """A stable hash of everything that makes the fact (and its tariff record) what it is."""
+    record = (tariff.rate, tariff.status, tariff.until, tariff.kind, tariff.country, tariff.sector,
+              tariff.relief) if tariff else None
+    payload = json.dumps([fact.content(), record, sorted(fact.topics)], default=str, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def _label(tariff: dict[str, Any]) -> str:
+    sector = f" ({tariff['sector']})" if tariff["kind"] == "sectoral" else ""
+    return f"{tariff['country']}, {tariff['kind']} tariff{sector}"
+
+
+def _state(tariff: dict[str, Any]) -> str:
+    return f"{tariff['rate_text']} ({tariff['status_text']})"
+
+
+def _when(r: dict[str, Any]) -> str:
+    text = f"as of {human_date(date.fromisoformat(r['as_of']))}"
+    return f"{text}, source {r['source']}" if r.get("source") else text
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def describe(kind: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
+    """What changed, in one line a person can read."""
+    if kind == "new" and new:
+        if new["tariff"]:
+            return f"New: {_label(new['tariff'])}: {_state(new['tariff'])}, {_when(new)}"
+        return f"New: {new['question']} {_short(new['answer'])} ({_when(new)})"
+    if kind == "removed" and old:
+        if old["tariff"]:
+            return f"Removed: {_label(old['tariff'])}: {_state(old['tariff'])} is no longer in the fact base"
+        said = _short(old["answer"], 150)
+        return f"Removed: {old['question']} (no longer in the fact base; it said: {said})"
+    assert old and new
+    if old["tariff"] and new["tariff"] and _state(old["tariff"]) != _state(new["tariff"]):
+        return f"{_label(new['tariff'])}: {_state(old['tariff'])} -> {_state(new['tariff'])}, {_when(new)}"
+    if old["answer"] != new["answer"]:
+        return (f"Updated: {new['question']} {_short(new['answer'])} "
+                f"(was: {_short(old['answer'], 150)}; {_when(new)})")
+    return f"Updated: {new['question']} {_short(new['answer'])} ({_when(new)})"
+
+
+def plan_changes(kb: KnowledgeBase, baseline_recorded: bool, snapshot: dict[str, Snapshot]) -> KnowledgePlan:
+    """Diff the fact base against the snapshot; without a baseline, record it silently."""
+    tariffs = {t.id: t for t in kb.tariffs}
+    plan = KnowledgePlan(baseline=not baseline_recorded)
+    for fact_id, fact in kb.facts.items():
+        tariff = tariffs.get(fact_id)
+        digest = content_hash(fact, tariff)
+        before = snapshot.get(fact_id)
+        if before is not None and before.content_hash == digest:
+            continue
+        rendering = render(fact, tariff)
+        plan.upserts[fact_id] = (digest, json.dumps(rendering, ensure_ascii=False))
+        if plan.baseline:
+            continue
+        kind = "new" if before is None else "changed"
+        old = before.rendering if before else None
+        topics = tuple(dict.fromkeys([*(old["topics"] if old else []), *fact.topics]))
+        was = f"{before.content_hash}@{before.recorded_at}" if before else "-"
+        key = f"knowledge:{fact_id}:{was}:{digest}"
+        plan.changes.append(Change(kind, fact_id, UpdateItem("knowledge", key, topics,
+                                                             describe(kind, old, rendering))))
+    for fact_id, before in snapshot.items():
+        if fact_id in kb.facts:
+            continue
+        plan.removed.append(fact_id)
+        if not plan.baseline:
+            key = f"knowledge:{fact_id}:{before.content_hash}@{before.recorded_at}:removed"
+            text = describe("removed", before.rendering, None)
+            topics = tuple(before.rendering.get("topics") or ())
+            plan.changes.append(Change("removed", fact_id, UpdateItem("knowledge", key, topics, text)))
+    return plan
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 text."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+async def check_knowledge(store: Any, load: Callable[[], KnowledgeBase], *, now: str | None = None,
+                          record: bool = True) -> KnowledgeCheck:
+    """Validate the fact base; if valid, queue what changed since the last announcement (one transaction)."""
+    try:
+        kb = load()
+    except KnowledgeError as exc:
+        log.warning("fact base rejected, the previous one keeps serving:\n%s", "\n".join(exc.problems))
+        return KnowledgeCheck(problems=list(exc.problems))
+    if not record:
+        baseline, snapshot = await store.knowledge_snapshot()
+        return KnowledgeCheck(plan=plan_changes(kb, baseline, snapshot), facts=len(kb.facts))
+    plan, queued = await store.apply_knowledge_plan(lambda b, s: plan_changes(kb, b, s), now or utc_now())
+    if plan.baseline:
+        log.info("fact base baseline recorded: %d facts (nothing announced)", len(kb.facts))
+    elif plan.changes:
+        log.info("fact base changed: %d change(s), %d delivery(ies) queued", len(plan.changes),
+                 queued.deliveries)
+    return KnowledgeCheck(plan=plan, queued=queued, facts=len(kb.facts))
