@@ -86,8 +86,7 @@ def cmd_tariff(settings: Settings, args: argparse.Namespace) -> int:
     """Print the tariff records, optionally filtered."""
     from bot.core.tables import tariff_table
 
-    kb = _service(settings).kb
-    table = tariff_table(kb, args.country, args.sector)
+    table = tariff_table(_service(settings).engine, args.country, args.sector)
     print(table.text)
     return 0 if table.rows else 1
 

@@ -32,7 +32,8 @@ from bot.paths import MIGRATIONS_DIR
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-_SEEN_SQL = "INSERT OR IGNORE INTO news_seen (key, update_id, feed) VALUES (?, ?, ?)"  # automatic updates
+_SEEN_SQL = ("INSERT INTO news_seen (key, update_id, feed) VALUES (?, ?, ?)"  # automatic updates
+             " ON CONFLICT (key) DO NOTHING")
 
 
 class StoreError(Exception):
@@ -272,8 +273,8 @@ class Store:
                     duplicates += 1
                     continue
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO updates (source, dedupe_key, topics, text, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO updates (source, dedupe_key, topics, text, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
                 (item.source, item.dedupe_key, ",".join(item.topics), item.text, now))
             if cursor.rowcount == 0:
                 duplicates += 1
@@ -285,10 +286,11 @@ class Store:
                 continue
             marks = ",".join("?" * len(item.topics))
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO outbox (update_id, subscription_id)"
+                "INSERT INTO outbox (update_id, subscription_id)"
                 " SELECT DISTINCT ?, s.id FROM subscriptions s"
                 " JOIN subscription_topics t ON t.subscription_id = s.id"
-                f" WHERE s.paused_reason IS NULL AND t.topic IN ({marks})", (update_id, *item.topics))
+                f" WHERE s.paused_reason IS NULL AND t.topic IN ({marks})"
+                " ON CONFLICT (update_id, subscription_id) DO NOTHING", (update_id, *item.topics))
             deliveries += cursor.rowcount
         return QueueResult(updates, duplicates, deliveries)
 

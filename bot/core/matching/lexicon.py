@@ -14,6 +14,7 @@ from bot.core.matching.tokens import stem, tokenize
 from bot.core.model import Vocabulary
 
 MAX_PHRASE = 5
+_FILLER = ""  # the concept of a multi-word stopword: matched, then dropped
 _US_PREPOSITIONS = frozenset(
     "the from to with on for in against and vs versus between by of about over toward towards".split()
 )
@@ -46,6 +47,10 @@ class Lexicon:
                 elif tokens:
                     self.phrases.setdefault(tuple(stem(t) for t in tokens), concept)
         self.stems = {s: next(iter(c)) for s, c in stems.items() if len(c) == 1}
+        for phrase in vocabulary.stopwords | vocabulary.generic:  # 'tell me', 'going on': filler phrases
+            tokens = tokenize(phrase)
+            if len(tokens) > 1:
+                self.phrases.setdefault(tuple(stem(t) for t in tokens), _FILLER)
         self.ignored = frozenset(vocabulary.stopwords | vocabulary.generic)
         self.ignored_stems = frozenset(stem(w) for w in self.ignored)
         self.intents: list[tuple[tuple[str, ...], str]] = []
@@ -114,8 +119,9 @@ class Lexicon:
         while i < len(tokens):
             for size in range(min(MAX_PHRASE, len(tokens) - i), 1, -1):
                 concept = self.phrases.get(tuple(stems_[i : i + size]))
-                if concept:
-                    terms.append(concept)
+                if concept is not None:
+                    if concept is not _FILLER:
+                        terms.append(concept)
                     in_phrase.update(range(i + 1, i + size))
                     i += size
                     break

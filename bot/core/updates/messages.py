@@ -8,12 +8,14 @@ import re
 MAX_MESSAGE_CHARS = 2000
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+_BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?])")
 _MARKDOWN = re.compile(r"([\\*_~|`>#\[\]])")
 
 
 def plain(text: str) -> str:
     """HTML to one line of plain text: tags dropped, entities decoded, whitespace collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", text or ""))).strip()
+    text = _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", text or ""))).strip()
+    return _BEFORE_PUNCTUATION.sub(r"\1", text)
 
 
 def escape_markdown(text: str) -> str:

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from bot.core.model import KnowledgeBase
 from bot.core.updates.dedupe import normalise_title
 
-# How much one matched concept adds; concepts combine as 1 - prod(1 - weight).
+# How much one matched concept adds; concepts combine as 1 - prod(1 - weight). Names of people in the
+# talks weigh most; synonym groups that describe the tariff records themselves (tariff, Japan, autos,
+# reciprocal, paused...) weigh more than the rest of the vocabulary, which is mostly question phrasing.
 PARTICIPANT_WEIGHT = 0.4
-VOCABULARY_WEIGHT = 0.3
-TARIFF_WEIGHT = 0.2
+TARIFF_TERM_WEIGHT = 0.3
+VOCABULARY_WEIGHT = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +44,16 @@ class RelevanceIndex:
         for person in kb.participants.values():
             names = _phrases((person.name, *person.aliases), noise)
             concepts.append(_Concept(person.name, PARTICIPANT_WEIGHT, names))
+        records = " " + " ".join(normalise_title(t.summary()) for t in kb.tariffs) + " "
+        covered: set[str] = set()
         for name, words in kb.vocabulary.synonyms.items():
-            concepts.append(_Concept(name, VOCABULARY_WEIGHT, _phrases((name, *words), noise)))
+            phrases = _phrases((name, *words), noise)
+            core = any(f" {p} " in records for p in phrases)
+            concepts.append(_Concept(name, TARIFF_TERM_WEIGHT if core else VOCABULARY_WEIGHT, phrases))
+            covered.update(phrases)
         for place in sorted({t.country for t in kb.tariffs}):
-            concepts.append(_Concept(place, TARIFF_WEIGHT, _phrases((place,), noise)))
+            phrases = tuple(p for p in _phrases((place,), noise) if p not in covered)
+            concepts.append(_Concept(place, TARIFF_TERM_WEIGHT, phrases))
         self.concepts = [c for c in concepts if c.patterns]
         self._regex = [
             (c, re.compile(r"\b(?:" + "|".join(map(re.escape, c.patterns)) + r")\b")) for c in self.concepts
