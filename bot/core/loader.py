@@ -30,6 +30,8 @@ from bot.core.model import (
 from bot.core.text import normalise_quote
 
 log = logging.getLogger(__name__)
+# libyaml's parser is ~10x faster; it ships in PyYAML's wheels, with the pure-Python one as fallback.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _YAML_BOOL_HINT = "(quote yes/no/on/off: YAML reads them as true/false)"
@@ -195,7 +197,7 @@ class _Loader:
 
     def read_yaml(self, name: str, data: bytes) -> None:
         try:
-            doc = yaml.safe_load(data)
+            doc = yaml.load(data, Loader=_YamlLoader)  # noqa: S506 (a safe loader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark else "-"

@@ -53,7 +53,7 @@ class Lexicon:
                 self.phrases.setdefault(tuple(stem(t) for t in tokens), _FILLER)
         self.ignored = frozenset(vocabulary.stopwords | vocabulary.generic)
         self.ignored_stems = frozenset(stem(w) for w in self.ignored)
-        self.intents: list[tuple[tuple[str, ...], str]] = []
+        self.intents: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)  # by first word
         self.yesno_openers: frozenset[str] = frozenset()
         for intent, phrases in vocabulary.intents.items():
             if intent == "yesno":
@@ -61,13 +61,13 @@ class Lexicon:
                 continue
             for phrase in phrases:
                 tokens = tuple(tokenize(phrase)) or (phrase,)
-                self.intents.append((tokens, intent))
+                self.intents[tokens[0]].append((tokens, intent))
         self._targets_by_length: dict[int, list[str]] = defaultdict(list)
         self._known: set[str] = set()
         self.add_known(self.words)
         self.add_known(t for p in self.phrases for t in p)
         self.add_known(vocabulary.stopwords)
-        self.add_known(t for p, _ in self.intents for t in p)
+        self.add_known(t for entries in self.intents.values() for p, _ in entries for t in p)
         self._repair = lru_cache(maxsize=_TYPO_CACHE)(self._repair_uncached)
 
     def add_known(self, words: Iterable[str]) -> None:
@@ -96,7 +96,7 @@ class Lexicon:
             transposed = sorted(word) == sorted(token) and OSA.distance(word, token) == 1
             if word in self.ignored and not transposed:
                 continue  # 'tall' is not a typo of 'all': a real word must not vanish
-            if (score >= 82 and (size >= 5 or score >= 85)) or transposed or (
+            if (score >= 82 and size >= 5) or transposed or (
                 size >= 8 and OSA.distance(word, token) <= 2
             ):
                 if best is None or score > best[1]:
@@ -160,12 +160,11 @@ class Lexicon:
     def _intents(self, tokens: list[str], in_phrase: set[int]) -> frozenset[str]:
         """Intents whose phrase occurs, ignoring a word that only ends a concept phrase ('exchange rate')."""
         found = set()
-        for phrase, intent in self.intents:
-            size = len(phrase)
-            for i in range(len(tokens) - size + 1):
+        for i, token in enumerate(tokens):
+            for phrase, intent in self.intents.get(token, ()):
+                size = len(phrase)
                 if tuple(tokens[i : i + size]) == phrase and not (size == 1 and i in in_phrase):
                     found.add(intent)
-                    break
         if tokens and tokens[0] in self.yesno_openers:
             found.add("yesno")
         return frozenset(found)
