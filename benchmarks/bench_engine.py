@@ -22,15 +22,18 @@ from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core.engine import Engine  # noqa: E402
-from bot.core.loader import load_knowledge  # noqa: E402
-from bot.core.model import Citation, Fact, KnowledgeBase, Source  # noqa: E402
-from bot.paths import PROJECT_DIR  # noqa: E402
+import yaml
 
-import yaml  # noqa: E402
+from bot.core.engine import Engine
+from bot.core.loader import load_knowledge
+from bot.core.model import Citation, Fact, KnowledgeBase, Source
+from bot.paths import PROJECT_DIR
 
 KNOWLEDGE = PROJECT_DIR / "knowledge"
-QUESTION_FILES = [PROJECT_DIR / "tests" / "data" / "questions.yaml", PROJECT_DIR.parent / "shared" / "eval" / "dev-questions.yaml"]
+QUESTION_FILES = [
+    PROJECT_DIR / "tests" / "data" / "questions.yaml",
+    PROJECT_DIR.parent / "shared" / "eval" / "dev-questions.yaml",
+]
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -79,8 +82,15 @@ def synthetic_kb(real: KnowledgeBase, size: int, rng: random.Random) -> tuple[Kn
         answer_words = rng.choices(words, weights, k=20)
         answer = " ".join(answer_words)
         keywords = tuple(rng.sample(answer_words, 4))
-        fact = Fact(f"synthetic-{i}", " ".join(answer_words[:6]) + "?", answer, date(2025, 5, 1),
-                    (Citation(source, answer[:40]),), ("news",), keywords)
+        fact = Fact(
+            f"synthetic-{i}",
+            " ".join(answer_words[:6]) + "?",
+            answer,
+            date(2025, 5, 1),
+            (Citation(source, answer[:40]),),
+            ("news",),
+            keywords,
+        )
         facts[fact.id] = fact
         if i % max(1, size // 300) == 0:
             asked = rng.sample(answer_words, 3)
@@ -96,7 +106,9 @@ def cli_wall(runs: int = 5) -> float:
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "bot", "ask", "who is akazawa?"], check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "bot", "ask", "who is akazawa?"], check=True, capture_output=True
+        )
         samples.append(time.perf_counter() - started)
     return statistics.median(samples) * 1000
 
@@ -121,14 +133,19 @@ def main() -> None:
     questions = real_questions()
     texts = [f.answer for f in kb.facts.values()]
     print(f"real fact base: {len(kb.facts)} facts, {len(questions)} questions")
-    print(f"  load + index           median {statistics.median(loads) * 1000:7.1f} ms   "
-          f"(target <= 100 ms)   peak traced memory {peak_load / 2**20:.1f} MiB")
+    print(
+        f"  load + index           median {statistics.median(loads) * 1000:7.1f} ms   "
+        f"(target <= 100 ms)   peak traced memory {peak_load / 2**20:.1f} MiB"
+    )
     engine.ask("warm up")
     cold = timed(Engine(kb).ask, questions, 1)
     warm = timed(engine.ask, questions, 5)
     base = timed(lambda q: process.extractOne(q, texts, scorer=fuzz.WRatio), questions, 5)
     print(f"  engine, first pass     median {cold[0]:7.3f} ms  p99 {cold[1]:7.3f} ms")
-    print(f"  engine, steady         median {warm[0]:7.3f} ms  p99 {warm[1]:7.3f} ms   (target median <= 0.3, p99 <= 1)")
+    print(
+        f"  engine, steady         median {warm[0]:7.3f} ms  p99 {warm[1]:7.3f} ms"
+        "   (target median <= 0.3, p99 <= 1)"
+    )
     print(f"  baseline extractOne    median {base[0]:7.3f} ms  p99 {base[1]:7.3f} ms")
     print(f"  tariffbot ask (process) median {cli_wall():6.1f} ms wall   (target <= 300 ms)")
 
@@ -143,7 +160,10 @@ def main() -> None:
         ours = timed(big_engine.ask, asked, 1)
         base = timed(lambda q, t=big_texts: process.extractOne(q, t, scorer=fuzz.WRatio), asked[:100], 1)
         print(f"synthetic {size:>7,} facts: index build {build:6.1f} s; {len(asked)} questions")
-        print(f"  engine                 median {ours[0]:7.3f} ms  p99 {ours[1]:7.3f} ms   {targets.get(size, '')}")
+        print(
+            f"  engine                 median {ours[0]:7.3f} ms  p99 {ours[1]:7.3f} ms"
+            f"   {targets.get(size, '')}"
+        )
         print(f"  baseline extractOne    median {base[0]:7.3f} ms  p99 {base[1]:7.3f} ms")
     print(f"peak RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 

@@ -98,8 +98,10 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     except KnowledgeError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
-    print(f"ok: {len(kb.facts)} facts, {len(kb.sources)} sources, {len(kb.tariffs)} tariffs, "
-          f"{len(kb.participants)} participants; every quote found in its source")
+    print(
+        f"ok: {len(kb.facts)} facts, {len(kb.sources)} sources, {len(kb.tariffs)} tariffs, "
+        f"{len(kb.participants)} participants; every quote found in its source"
+    )
     return 0
 
 
@@ -142,14 +144,23 @@ def cmd_default(settings: Settings, args: argparse.Namespace) -> int:
     """The main job: the Discord bot with a token, else the offline chat."""
     if os.environ.get(TOKEN_ENV):
         return cmd_run(settings, args)
-    print(f"{TOKEN_ENV} is not set: starting the offline chat (see README to run the Discord bot).",
-          file=sys.stderr)
+    print(
+        f"{TOKEN_ENV} is not set: starting the offline chat (see README to run the Discord bot).",
+        file=sys.stderr,
+    )
     return cmd_chat(settings, args)
 
 
 COMMANDS = {
-    "ask": cmd_ask, "chat": cmd_chat, "tariff": cmd_tariff, "check": cmd_check, "run": cmd_run,
-    "sync": cmd_sync, "unanswered": cmd_unanswered, "reload": cmd_reload, "updates": cmd_updates,
+    "ask": cmd_ask,
+    "chat": cmd_chat,
+    "tariff": cmd_tariff,
+    "check": cmd_check,
+    "run": cmd_run,
+    "sync": cmd_sync,
+    "unanswered": cmd_unanswered,
+    "reload": cmd_reload,
+    "updates": cmd_updates,
     None: cmd_default,
 }
 
@@ -162,8 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     try:
         return COMMANDS[args.command](settings, args)
     except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TextIO
 
 from bot.core.answer import render_text
@@ -20,10 +21,8 @@ def chat(service: KnowledgeService, stdin: TextIO, stdout: TextIO) -> int:
     """Read questions until end of input or /quit; answer each with its date and sources."""
     interactive = stdin.isatty()
     if interactive:
-        try:
+        with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history where available)
-        except ImportError:
-            pass
     print(BANNER, file=stdout)
     while True:
         if interactive:

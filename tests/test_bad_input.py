@@ -11,10 +11,21 @@ from bot.core.engine import Engine
 from bot.core.text import clean_user_text
 
 NASTY = [
-    "", " \t\n ", "x" * 100_000, "who is akazawa " * 10_000, "\x00\x01\x1b[31mwho\x7f is akazawa",
-    "🚗🚗🚗 tariff?? 🇯🇵🇺🇸", "赤沢亮正とは誰ですか", "関税は？", "**bold** `code` ~~strike~~ ||spoiler|| # heading",
+    "",
+    " \t\n ",
+    "x" * 100_000,
+    "who is akazawa " * 10_000,
+    "\x00\x01\x1b[31mwho\x7f is akazawa",
+    "🚗🚗🚗 tariff?? 🇯🇵🇺🇸",
+    "赤沢亮正とは誰ですか",
+    "関税は？",
+    "**bold** `code` ~~strike~~ ||spoiler|| # heading",
     "@everyone @here who is akazawa <@123456789012345678> <@&987654321098765432> <#1234>",
-    "'; DROP TABLE declined_questions; --", "{0.__class__}", "%s%s%n", "\u202eevil\u202c", "\ufeff?",
+    "'; DROP TABLE declined_questions; --",
+    "{0.__class__}",
+    "%s%s%n",
+    "\u202eevil\u202c",
+    "\ufeff?",
 ]
 
 
@@ -53,8 +64,34 @@ def test_any_text(engine: Engine, question: str) -> None:
 
 
 WORDS = st.sampled_from(
-    "who what when tariff akazawa bessent japan cars rice the is 24 % ? ! 🚗 関税 @everyone <@1> ** "
-    "reciprocl tarrif soybeans china how long".split()
+    [
+        "who",
+        "what",
+        "when",
+        "tariff",
+        "akazawa",
+        "bessent",
+        "japan",
+        "cars",
+        "rice",
+        "the",
+        "is",
+        "24",
+        "%",
+        "?",
+        "!",
+        "🚗",
+        "関税",
+        "@everyone",
+        "<@1>",
+        "**",
+        "reciprocl",
+        "tarrif",
+        "soybeans",
+        "china",
+        "how",
+        "long",
+    ]
 )
 
 

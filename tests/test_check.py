@@ -35,35 +35,84 @@ def test_the_shipped_fact_base_passes(knowledge_copy: Path, capsys: pytest.Captu
 @pytest.mark.parametrize(
     ("file", "old", "new", "expected"),
     [
-        ("talks.yaml", "    question: How long did the 1 May talks last?",
-         "    question: How long did the 1 May talks last?\n    colour: red",
-         "talks.yaml: talks-duration: unknown key 'colour'"),
-        ("talks.yaml", "  - id: talks-outcome", "  - id: talks-duration",
-         "talks.yaml: talks-duration: duplicate id"),
-        ("talks.yaml", "The negotiations lasted about 130 minutes.\n", "The negotiations lasted about 230 minutes.\n",
-         "talks.yaml: talks-duration: quote not found in source 'speed-up-2025-05-02'"),
-        ("talks.yaml", "about: [akazawa, bessent]", "about: [akazawa, bessant]",
-         "talks.yaml: talks-handshake: about names unknown participant 'bessant'"),
-        ("talks.yaml", "attendees: [akazawa, bessent, greer, lutnick]", "attendees: [akazawa, nobody]",
-         "talks.yaml: round-second: attendees names unknown participant 'nobody'"),
-        ("tariffs.yaml", "    kind: reciprocal\n", "    kind: punitive\n",
-         "tariffs.yaml: tariff-reciprocal-japan: kind must be one of universal, reciprocal, sectoral"),
-        ("tariffs.yaml", "    rate: 24\n", "    rate: lots\n",
-         "tariffs.yaml: tariff-reciprocal-japan: rate must be a number"),
-        ("context.yaml", "    as_of: 2025-05-01\n", "    as_of: soon\n",
-         "context.yaml: context-japan-corn-soy-source: as_of must be a date YYYY-MM-DD"),
-        ("context.yaml", "      - source: progress-2025-05-01\n        quote: The United States is already",
-         "      - source: nowhere\n        quote: The United States is already",
-         "context.yaml: context-japan-corn-soy-source: unknown source 'nowhere'"),
-        ("proposals.yaml", "    status: under consideration\n", "",
-         "proposals.yaml: proposal-rice: missing required key 'status'"),
-        ("participants.yaml", "topics: [participants]\n    intents: [who, what]\n    keywords: [name, treasury",
-         "topics: [politics]\n    intents: [who, what]\n    keywords: [name, treasury",
-         "participants.yaml: bessent: topics must be one of"),
-        ("sources.yaml", "file: sources/2025-05-01-japan-us-make-progress-in-tariff-talks.txt",
-         "file: sources/missing.txt", "sources.yaml: progress-2025-05-01: source file 'sources/missing.txt' not found"),
-        ("vocabulary.yaml", "    june: [june, jun]", "    june: [june, no]",
-         "vocabulary.yaml: vocabulary.synonyms.june: must be a list of words (quote yes/no/on/off"),
+        (
+            "talks.yaml",
+            "    question: How long did the 1 May talks last?",
+            "    question: How long did the 1 May talks last?\n    colour: red",
+            "talks.yaml: talks-duration: unknown key 'colour'",
+        ),
+        (
+            "talks.yaml",
+            "  - id: talks-outcome",
+            "  - id: talks-duration",
+            "talks.yaml: talks-duration: duplicate id",
+        ),
+        (
+            "talks.yaml",
+            "The negotiations lasted about 130 minutes.\n",
+            "The negotiations lasted about 230 minutes.\n",
+            "talks.yaml: talks-duration: quote not found in source 'speed-up-2025-05-02'",
+        ),
+        (
+            "talks.yaml",
+            "about: [akazawa, bessent]",
+            "about: [akazawa, bessant]",
+            "talks.yaml: talks-handshake: about names unknown participant 'bessant'",
+        ),
+        (
+            "talks.yaml",
+            "attendees: [akazawa, bessent, greer, lutnick]",
+            "attendees: [akazawa, nobody]",
+            "talks.yaml: round-second: attendees names unknown participant 'nobody'",
+        ),
+        (
+            "tariffs.yaml",
+            "    kind: reciprocal\n",
+            "    kind: punitive\n",
+            "tariffs.yaml: tariff-reciprocal-japan: kind must be one of universal, reciprocal, sectoral",
+        ),
+        (
+            "tariffs.yaml",
+            "    rate: 24\n",
+            "    rate: lots\n",
+            "tariffs.yaml: tariff-reciprocal-japan: rate must be a number",
+        ),
+        (
+            "context.yaml",
+            "    as_of: 2025-05-01\n",
+            "    as_of: soon\n",
+            "context.yaml: context-japan-corn-soy-source: as_of must be a date YYYY-MM-DD",
+        ),
+        (
+            "context.yaml",
+            "      - source: progress-2025-05-01\n        quote: The United States is already",
+            "      - source: nowhere\n        quote: The United States is already",
+            "context.yaml: context-japan-corn-soy-source: unknown source 'nowhere'",
+        ),
+        (
+            "proposals.yaml",
+            "    status: under consideration\n",
+            "",
+            "proposals.yaml: proposal-rice: missing required key 'status'",
+        ),
+        (
+            "participants.yaml",
+            "topics: [participants]\n    intents: [who, what]\n    keywords: [name, treasury",
+            "topics: [politics]\n    intents: [who, what]\n    keywords: [name, treasury",
+            "participants.yaml: bessent: topics must be one of",
+        ),
+        (
+            "sources.yaml",
+            "file: sources/2025-05-01-japan-us-make-progress-in-tariff-talks.txt",
+            "file: sources/missing.txt",
+            "sources.yaml: progress-2025-05-01: source file 'sources/missing.txt' not found",
+        ),
+        (
+            "vocabulary.yaml",
+            "    rice: [rice]",
+            "    rice: [rice, no]",
+            "vocabulary.yaml: vocabulary.synonyms.rice: must be a list of words (quote yes/no/on/off",
+        ),
     ],
 )
 def test_a_broken_entry_is_reported_with_file_entry_and_reason(
@@ -82,13 +131,17 @@ def test_invalid_yaml_names_the_line(knowledge_copy: Path, capsys: pytest.Captur
     assert len(lines) == 1 and lines[0].startswith("extra.yaml: line ") and "invalid YAML" in lines[0]
 
 
-def test_unknown_section_and_every_problem_listed(knowledge_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_section_and_every_problem_listed(
+    knowledge_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (knowledge_copy / "extra.yaml").write_text("rumours: []\nfacts:\n  - {id: Bad Id}\n")
     code, lines = _check(knowledge_copy, capsys)
     assert code == 1
     assert "extra.yaml: rumours: unknown section" in lines[0]
     assert any("id must be an id of lower-case letters" in line for line in lines)
-    assert sum("missing required key" in line for line in lines) == 5  # question, answer, as_of, sources, topics
+    assert (
+        sum("missing required key" in line for line in lines) == 5
+    )  # question, answer, as_of, sources, topics
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -17,8 +17,15 @@ JSON_KEYS = {"question", "answered", "answer", "fact_id", "confidence", "as_of",
 
 def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, capture_output=True, text=True,
-                          timeout=60, env=env, cwd="/")
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd="/",
+    )
 
 
 def test_ask_prints_answer_date_quote_and_source(capsys: pytest.CaptureFixture[str]) -> None:
@@ -91,12 +98,15 @@ def test_no_token_runs_the_offline_chat() -> None:
 
 @pytest.mark.parametrize(
     ("args", "present", "absent"),
-    [([], ["24%", "10%", "25%", "paused until early July 2025", "in force"], []),
-     (["japan", "--sector", "cars"], ["25%", "autos"], ["24%"]),
-     (["--sector", "all goods"], ["24%", "10%"], ["25%"])],
+    [
+        ([], ["24%", "10%", "25%", "paused until early July 2025", "in force"], []),
+        (["japan", "--sector", "cars"], ["25%", "autos"], ["24%"]),
+        (["--sector", "all goods"], ["24%", "10%"], ["25%"]),
+    ],
 )
-def test_tariff_table(capsys: pytest.CaptureFixture[str], args: list[str], present: list[str],
-                      absent: list[str]) -> None:
+def test_tariff_table(
+    capsys: pytest.CaptureFixture[str], args: list[str], present: list[str], absent: list[str]
+) -> None:
     assert main(["tariff", *args]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].split() == ["Country", "Sector", "Rate", "Kind", "Status", "As", "of"]
@@ -120,8 +130,9 @@ def test_the_command_line_never_imports_discord() -> None:
         "assert 'discord' not in sys.modules, 'discord imported'\n"
         "print('clean')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                            cwd=str(PROJECT_DIR))
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=str(PROJECT_DIR)
+    )
     assert result.stdout.strip() == "clean", result.stderr
 
 

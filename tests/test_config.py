@@ -40,18 +40,25 @@ def test_environment_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("colour: red\n", "unknown setting(s) colour"),
-     ("engine:\n  answer_threshold: high\n", "engine.answer_threshold: must be a non-negative number"),
-     ("discord:\n  questions_only: 1\n", "discord.questions_only: must be true or false"),
-     ("discord:\n  watched_channels: [general]\n", "discord.watched_channels: must be a list of channel ids"),
-     ("updates:\n  feeds: [{name: x, url: ftp://x}]\n", "updates.feeds[0]: url must start with http"),
-     ("engine: [1]\n", "engine: must be a mapping"),
-     ("a: [\n", "invalid YAML")],
+    [
+        ("colour: red\n", "unknown setting(s) colour"),
+        ("engine:\n  answer_threshold: high\n", "engine.answer_threshold: must be a non-negative number"),
+        ("discord:\n  questions_only: 1\n", "discord.questions_only: must be true or false"),
+        (
+            "discord:\n  watched_channels: [general]\n",
+            "discord.watched_channels: must be a list of channel ids",
+        ),
+        ("updates:\n  feeds: [{name: x, url: ftp://x}]\n", "updates.feeds[0]: url must start with http"),
+        ("engine: [1]\n", "engine: must be a mapping"),
+        ("a: [\n", "invalid YAML"),
+    ],
 )
 def test_bad_settings_are_reported(tmp_path: Path, text: str, message: str) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(text)
-    with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(
+        ConfigError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")
+    ):
         load_settings(config)
 
 

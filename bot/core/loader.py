@@ -197,7 +197,7 @@ class _Loader:
 
     def read_yaml(self, name: str, data: bytes) -> None:
         try:
-            doc = yaml.load(data, Loader=_YamlLoader)  # noqa: S506 (a safe loader)
+            doc = yaml.load(data, Loader=_YamlLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark else "-"
@@ -219,8 +219,9 @@ class _Loader:
             else:
                 self.raw[section].extend((name, e) for e in entries)
 
-    def fields(self, file: str, entry: Any, spec: dict[str, tuple[bool, Callable[[Any], Any]]],
-               label: str) -> dict[str, Any] | None:
+    def fields(
+        self, file: str, entry: Any, spec: dict[str, tuple[bool, Callable[[Any], Any]]], label: str
+    ) -> dict[str, Any] | None:
         """Check one mapping against a field spec; None when it is unusable."""
         if not isinstance(entry, dict):
             self.problem(file, label, "entry must be a mapping")
@@ -279,9 +280,17 @@ class _Loader:
                     continue
                 for name, words in groups.items():
                     if key == "intents" and name not in INTENTS:
-                        self.problem(file, f"vocabulary.intents.{name}", f"unknown intent (expected one of {', '.join(INTENTS)})")
-                    elif not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-                        self.problem(file, f"vocabulary.{key}.{name}", "must be a list of words " + _YAML_BOOL_HINT)
+                        self.problem(
+                            file,
+                            f"vocabulary.intents.{name}",
+                            f"unknown intent (expected one of {', '.join(INTENTS)})",
+                        )
+                    elif not isinstance(words, list) or not all(
+                        isinstance(w, str) and w.strip() for w in words
+                    ):
+                        self.problem(
+                            file, f"vocabulary.{key}.{name}", "must be a list of words " + _YAML_BOOL_HINT
+                        )
                     elif name in target:
                         self.problem(file, f"vocabulary.{key}.{name}", "defined twice")
                     else:
@@ -307,9 +316,16 @@ class _Loader:
                 return None
             citations.append(Citation(source, quote))
         return Fact(
-            id=data["id"], question=data["question"], answer=data["answer"], as_of=data["as_of"],
-            citations=tuple(citations), topics=data["topics"], keywords=data.get("keywords", ()),
-            intents=data.get("intents", ()), about=data.get("about", ()), file=file,
+            id=data["id"],
+            question=data["question"],
+            answer=data["answer"],
+            as_of=data["as_of"],
+            citations=tuple(citations),
+            topics=data["topics"],
+            keywords=data.get("keywords", ()),
+            intents=data.get("intents", ()),
+            about=data.get("about", ()),
+            file=file,
         )
 
     def load(self) -> KnowledgeBase:
@@ -349,14 +365,25 @@ class _Loader:
             facts=facts,
             participants=participants,
             tariffs=tuple(
-                TariffRecord(f.id, d["country"], d["sector"], d["rate"], d["kind"], d["status"],
-                             d.get("until"), d.get("relief"), d.get("exceptions"), f)
+                TariffRecord(
+                    f.id,
+                    d["country"],
+                    d["sector"],
+                    d["rate"],
+                    d["kind"],
+                    d["status"],
+                    d.get("until"),
+                    d.get("relief"),
+                    d.get("exceptions"),
+                    f,
+                )
                 for f, d in records["tariffs"]
             ),
             proposals=tuple(Proposal(f.id, d["name"], d["status"], f) for f, d in records["proposals"]),
             rounds=tuple(
-                TalkRound(f.id, d["name"], d["date"], d["place"], d.get("duration"),
-                          d.get("attendees", ()), f)
+                TalkRound(
+                    f.id, d["name"], d["date"], d["place"], d.get("duration"), d.get("attendees", ()), f
+                )
                 for f, d in sorted(records["rounds"], key=lambda r: r[1]["date"])
             ),
             vocabulary=vocabulary,

@@ -91,10 +91,7 @@ class TariffRecord:
 
     def summary(self) -> str:
         """One line a person can read: 'Japan, reciprocal tariff (all goods): 24% (paused ...)'."""
-        return (
-            f"{self.country}, {self.kind} tariff ({self.sector}): "
-            f"{self.rate_text} ({self.status_text})"
-        )
+        return f"{self.country}, {self.kind} tariff ({self.sector}): {self.rate_text} ({self.status_text})"
 
 
 @dataclass(frozen=True, slots=True)

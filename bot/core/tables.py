@@ -16,13 +16,14 @@ def _matches(engine: Engine, wanted: str | None, value: str) -> bool:
         return True
     want = set(engine.analyse(wanted).terms)
     have = set(engine.lexicon.analyse(value, repair=False).terms)
-    return bool(want) and want <= have or wanted.strip().lower() in value.lower()
+    return (bool(want) and want <= have) or wanted.strip().lower() in value.lower()
 
 
 def find_tariffs(engine: Engine, country: str | None = None, sector: str | None = None) -> list[TariffRecord]:
     """The tariff records for a country and/or sector (synonyms and typos understood)."""
     return [
-        t for t in engine.kb.tariffs
+        t
+        for t in engine.kb.tariffs
         if _matches(engine, country, t.country) and _matches(engine, sector, t.sector)
     ]
 
@@ -40,16 +41,20 @@ def tariff_table(engine: Engine, country: str | None = None, sector: str | None 
     rows = tuple(find_tariffs(engine, country, sector))
     if not rows:
         wanted = " / ".join(x for x in (country, sector) if x) or "anything"
-        known = ", ".join(sorted({t.country for t in engine.kb.tariffs} | {t.sector for t in engine.kb.tariffs}))
+        known = ", ".join(
+            sorted({t.country for t in engine.kb.tariffs} | {t.sector for t in engine.kb.tariffs})
+        )
         return TariffTable(rows, f"No tariff records for {wanted}. Known countries and sectors: {known}.")
     cells = [
         (t.country, t.sector, t.rate_text, t.kind, t.status_text, t.fact.as_of.isoformat()) for t in rows
     ]
     widths = [max(len(c) for c in column) for column in zip(COLUMNS, *cells, strict=True)]
-    line = "  ".join("{:<%d}" % w for w in widths)
-    out = [line.format(*COLUMNS), line.format(*("-" * w for w in widths))]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)
+    out = [line.format(*COLUMNS).rstrip(), line.format(*("-" * w for w in widths))]
     out += [line.format(*row).rstrip() for row in cells]
     notes = [f"- {t.country}, {t.sector}: relief: {t.relief}" for t in rows if t.relief]
     notes += [f"- {t.country}, {t.sector}: exceptions: {t.exceptions}" for t in rows if t.exceptions]
     sources = sorted({c.source.title for t in rows for c in t.fact.citations})
-    return TariffTable(rows, "\n".join(out + ([""] + notes if notes else []) + ["", "Sources: " + "; ".join(sources)]))
+    if notes:
+        out += ["", *notes]
+    return TariffTable(rows, "\n".join([*out, "", "Sources: " + "; ".join(sources)]))

@@ -16,7 +16,26 @@ from bot.core.model import Vocabulary
 MAX_PHRASE = 5
 _FILLER = ""  # the concept of a multi-word stopword: matched, then dropped
 _US_PREPOSITIONS = frozenset(
-    "the from to with on for in against and vs versus between by of about over toward towards".split()
+    [
+        "the",
+        "from",
+        "to",
+        "with",
+        "on",
+        "for",
+        "in",
+        "against",
+        "and",
+        "vs",
+        "versus",
+        "between",
+        "by",
+        "of",
+        "about",
+        "over",
+        "toward",
+        "towards",
+    ]
 )
 _TYPO_CACHE = 4096
 
@@ -91,16 +110,18 @@ class Lexicon:
             return None
         candidates = [w for n in range(size - 2, size + 3) for w in self._targets_by_length.get(n, ())]
         best = None
-        for word, score, _ in process.extract(token, candidates, scorer=fuzz.ratio, limit=5,
-                                               score_cutoff=74):
+        for word, score, _ in process.extract(token, candidates, scorer=fuzz.ratio, limit=5, score_cutoff=74):
             transposed = sorted(word) == sorted(token) and OSA.distance(word, token) == 1
             if word in self.ignored and not transposed:
                 continue  # 'tall' is not a typo of 'all': a real word must not vanish
-            if (score >= 82 and size >= 5) or transposed or (
-                size >= 8 and OSA.distance(word, token) <= 2
-            ):
-                if best is None or score > best[1]:
-                    best = (word, score)
+            # Short words: only a missing letter ('scot' -> 'scott'), never a dropped one ('care' -> 'car').
+            close = (
+                (score >= 82 and size >= 5)
+                or (score >= 85 and len(word) > size)
+                or (size >= 8 and OSA.distance(word, token) <= 2)
+            )
+            if (close or transposed) and (best is None or score > best[1]):
+                best = (word, score)
         return best[0] if best else None
 
     def analyse(self, text: str, *, repair: bool = True) -> Analysis:
