@@ -125,6 +125,7 @@ class Vocabulary:
     intents: dict[str, tuple[str, ...]]
     stopwords: frozenset[str]
     generic: frozenset[str]
+    broader: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

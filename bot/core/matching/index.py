@@ -17,6 +17,8 @@ INTENT_MISMATCH = 0.6
 # Each word of the question that no fact contains (up to two) makes any answer less likely.
 UNKNOWN_PENALTY = 0.8
 TITLE_BONUS = 0.1
+# A fact holding only the broader concept ('usa' for 'washington') matches at this fraction.
+BROADER = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +33,12 @@ class Hit:
 class FactIndex:
     """Concept postings with idf weights; ranks facts by how much of a question they cover."""
 
-    def __init__(self, facts: Sequence[Fact], lexicon: Lexicon, subjects: dict[str, str]) -> None:
+    def __init__(
+        self, facts: Sequence[Fact], lexicon: Lexicon, subjects: dict[str, str], broader: dict[str, str]
+    ) -> None:
         self.facts = list(facts)
         self.lexicon = lexicon
+        self.broader = broader
         self.strengths: list[dict[str, float]] = []
         self.titles: list[tuple[str, ...]] = []
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -71,6 +76,20 @@ class FactIndex:
             strengths[subject] = SUBJECT
         return strengths
 
+    def _postings(self, term: str) -> dict[int, float]:
+        """Facts holding a term, or (a little weaker) its broader concept."""
+        found = dict(self.postings[term])
+        wide = self.broader.get(term)
+        for i, strength in self.postings.get(wide, ()) if wide else ():
+            found[i] = max(found.get(i, 0.0), BROADER * strength)
+        return found
+
+    def _strength(self, i: int, term: str) -> float:
+        """How strongly fact i holds a term, or (a little weaker) its broader concept."""
+        strength = self.strengths[i].get(term, 0.0)
+        wide = self.broader.get(term)
+        return max(strength, BROADER * self.strengths[i].get(wide, 0.0)) if wide else strength
+
     def weights(self, analysis: Analysis) -> dict[str, float]:
         """Each question term's weight: its idf, or the unknown-word weight."""
         return {t: self.idf.get(t, self.unknown_weight) for t in analysis.terms}
@@ -87,11 +106,11 @@ class FactIndex:
         for term in known:
             weight = weights[term]
             if remaining >= floor * total:
-                for i, strength in self.postings[term]:
+                for i, strength in self._postings(term).items():
                     matched[i] = matched.get(i, 0.0) + weight * strength
             else:  # max-score pruning: a fact not seen yet can no longer reach the floor
                 for i in matched:
-                    matched[i] += weight * self.strengths[i].get(term, 0.0)
+                    matched[i] += weight * self._strength(i, term)
             remaining -= weight
         strong = analysis.intents & STRONG_INTENTS
         unknown_factor = UNKNOWN_PENALTY ** min(len(weights) - len(known), 2)
