@@ -28,7 +28,8 @@ class Engine:
             texts = (fact.question, fact.answer, *fact.keywords)
             self.lexicon.add_known(t for text in texts for t in tokenize(text))
         subjects = {p.fact.id: p.id for p in kb.participants.values()}
-        self.index = FactIndex(facts, self.lexicon, subjects, kb.vocabulary.broader)
+        entities = kb.vocabulary.entities | set(kb.participants)
+        self.index = FactIndex(facts, self.lexicon, subjects, kb.vocabulary.broader, frozenset(entities))
 
     def analyse(self, question: str) -> Analysis:
         """The concepts and intents the engine reads in a question (for debugging and tests)."""

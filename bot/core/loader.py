@@ -170,7 +170,7 @@ SOURCE_FIELDS = {
     "publisher": (False, _optional_text),
     "file": (True, _text),
 }
-VOCABULARY_KEYS = {"synonyms", "intents", "stopwords", "generic", "broader"}
+VOCABULARY_KEYS = {"synonyms", "intents", "stopwords", "generic", "broader", "entities"}
 
 
 class _Loader:
@@ -268,6 +268,7 @@ class _Loader:
         stopwords: set[str] = set()
         generic: set[str] = set()
         broader: dict[str, str] = {}
+        entities: set[str] = set()
         for file, block in self.raw["vocabulary"]:
             if not isinstance(block, dict):
                 self.problem(file, "vocabulary", "must be a mapping")
@@ -302,16 +303,25 @@ class _Loader:
                     self.problem(file, f"vocabulary.{key}", "must be a list of words " + _YAML_BOOL_HINT)
                     continue
                 target_set.update(w.strip().lower() for w in words)
+            names = block.get("entities") or []
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                self.problem(file, "vocabulary.entities", "must be a list of concept names")
+            else:
+                entities.update(names)
             links = block.get("broader") or {}
             if not isinstance(links, dict) or not all(isinstance(v, str) for v in links.values()):
                 self.problem(file, "vocabulary.broader", "must map a concept to a broader concept")
             else:
                 broader.update({str(k): v for k, v in links.items()})
+        for name in sorted(entities - set(synonyms)):
+            self.problem("vocabulary", "vocabulary.entities", f"unknown concept {name!r}")
         for narrow, wide in broader.items():
             for name in (narrow, wide):
                 if name not in synonyms:
                     self.problem("vocabulary", f"vocabulary.broader.{narrow}", f"unknown concept {name!r}")
-        return Vocabulary(synonyms, intents, frozenset(stopwords), frozenset(generic), broader)
+        return Vocabulary(
+            synonyms, intents, frozenset(stopwords), frozenset(generic), broader, frozenset(entities)
+        )
 
     def build_fact(self, file: str, data: dict[str, Any], sources: dict[str, Source]) -> Fact | None:
         citations = []

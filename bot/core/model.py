@@ -126,6 +126,7 @@ class Vocabulary:
     stopwords: frozenset[str]
     generic: frozenset[str]
     broader: dict[str, str] = field(default_factory=dict)
+    entities: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,10 @@ from bot.paths import MIGRATIONS_DIR
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-_SEEN_SQL = ("INSERT INTO news_seen (key, update_id, feed) VALUES (?, ?, ?)"  # automatic updates
-             " ON CONFLICT (key) DO NOTHING")
+_SEEN_SQL = (
+    "INSERT INTO news_seen (key, update_id, feed) VALUES (?, ?, ?)"  # automatic updates
+    " ON CONFLICT (key) DO NOTHING"
+)
 
 
 class StoreError(Exception):
@@ -135,15 +137,16 @@ class Store:
 
     # --- questions and feedback (the Discord bot; tables from 0001_questions.sql) ---
 
-    async def record_declined(self, question: str, normalised: str, best_fact_id: str | None,
-                              best_confidence: float) -> None:
+    async def record_declined(
+        self, question: str, normalised: str, best_fact_id: str | None, best_confidence: float
+    ) -> None:
         """Store one declined question (never a user id)."""
         asked_at = datetime.now(UTC).isoformat(timespec="seconds")
 
         async def work(db: aiosqlite.Connection) -> None:
             await db.execute(
-                "INSERT INTO declined_questions (question, normalised, asked_at, best_fact_id, best_confidence)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO declined_questions"
+                " (question, normalised, asked_at, best_fact_id, best_confidence) VALUES (?, ?, ?, ?, ?)",
                 (question, normalised, asked_at, best_fact_id, best_confidence),
             )
 
@@ -195,29 +198,51 @@ class Store:
     @staticmethod
     def _subscription(row: aiosqlite.Row) -> Subscription:
         topics = tuple(t for t in ALL_TOPICS if t in (row["topics"] or "").split(","))
-        return Subscription(row["id"], row["kind"], row["target_id"], row["guild_id"], topics,
-                            row["paused_reason"], row["paused_at"])
+        return Subscription(
+            row["id"],
+            row["kind"],
+            row["target_id"],
+            row["guild_id"],
+            topics,
+            row["paused_reason"],
+            row["paused_at"],
+        )
 
-    async def subscribe(self, kind: str, target_id: int, guild_id: int | None, created_by: int,
-                        topics: tuple[str, ...], now: str) -> tuple[Subscription, bool]:
+    async def subscribe(
+        self,
+        kind: str,
+        target_id: int,
+        guild_id: int | None,
+        created_by: int,
+        topics: tuple[str, ...],
+        now: str,
+    ) -> tuple[Subscription, bool]:
         """Create or replace a subscription (resuming it if paused); True when it is new."""
 
         async def work(db: aiosqlite.Connection) -> tuple[int, bool]:
-            async with db.execute("SELECT id FROM subscriptions WHERE kind = ? AND target_id = ?",
-                                  (kind, target_id)) as cursor:
+            async with db.execute(
+                "SELECT id FROM subscriptions WHERE kind = ? AND target_id = ?", (kind, target_id)
+            ) as cursor:
                 row = await cursor.fetchone()
             if row is None:
                 cursor = await db.execute(
                     "INSERT INTO subscriptions (kind, target_id, guild_id, created_by, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)", (kind, target_id, guild_id, created_by, now))
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (kind, target_id, guild_id, created_by, now),
+                )
                 sub_id, created = int(cursor.lastrowid or 0), True
             else:
                 sub_id, created = int(row[0]), False
-                await db.execute("UPDATE subscriptions SET paused_reason = NULL, paused_at = NULL,"
-                                 " guild_id = COALESCE(?, guild_id) WHERE id = ?", (guild_id, sub_id))
+                await db.execute(
+                    "UPDATE subscriptions SET paused_reason = NULL, paused_at = NULL,"
+                    " guild_id = COALESCE(?, guild_id) WHERE id = ?",
+                    (guild_id, sub_id),
+                )
                 await db.execute("DELETE FROM subscription_topics WHERE subscription_id = ?", (sub_id,))
-            await db.executemany("INSERT INTO subscription_topics (subscription_id, topic) VALUES (?, ?)",
-                                 [(sub_id, topic) for topic in topics])
+            await db.executemany(
+                "INSERT INTO subscription_topics (subscription_id, topic) VALUES (?, ?)",
+                [(sub_id, topic) for topic in topics],
+            )
             return sub_id, created
 
         sub_id, created = await self.run(work)
@@ -228,14 +253,16 @@ class Store:
         """Delete a subscription and its undelivered rows; False when there was none."""
 
         async def work(db: aiosqlite.Connection) -> bool:
-            cursor = await db.execute("DELETE FROM subscriptions WHERE kind = ? AND target_id = ?",
-                                      (kind, target_id))
+            cursor = await db.execute(
+                "DELETE FROM subscriptions WHERE kind = ? AND target_id = ?", (kind, target_id)
+            )
             return cursor.rowcount > 0
 
         return await self.run(work)
 
-    async def subscriptions_where(self, where: str = "1",
-                                  params: tuple[object, ...] = ()) -> list[Subscription]:
+    async def subscriptions_where(
+        self, where: str = "1", params: tuple[object, ...] = ()
+    ) -> list[Subscription]:
         """Subscriptions matching a fixed condition of this module's callers (never user text)."""
         sql = f"{self._SUBSCRIPTION_SELECT} WHERE {where} ORDER BY s.id"
         async with self.db.execute(sql, params) as cursor:
@@ -245,7 +272,8 @@ class Store:
         """The guild's channel subscriptions and the user's own DM subscription."""
         return await self.subscriptions_where(
             "(s.kind = 'channel' AND s.guild_id IS ?) OR (s.kind = 'dm' AND s.target_id = ?)",
-            (guild_id, user_id))
+            (guild_id, user_id),
+        )
 
     async def pause_subscription(self, subscription_id: int, reason: str, now: str) -> bool:
         """Stop delivering to a destination Discord refused, recording why; False if already paused."""
@@ -254,7 +282,8 @@ class Store:
             cursor = await db.execute(
                 "UPDATE subscriptions SET paused_reason = ?, paused_at = ?"
                 " WHERE id = ? AND paused_reason IS NULL",
-                (reason, now, subscription_id))
+                (reason, now, subscription_id),
+            )
             return cursor.rowcount > 0
 
         return await self.run(work)
@@ -265,8 +294,9 @@ class Store:
         for item in items:
             if item.aliases:
                 marks = ",".join("?" * len(item.aliases))
-                async with db.execute(f"SELECT update_id FROM news_seen WHERE key IN ({marks}) LIMIT 1",
-                                      item.aliases) as cursor:
+                async with db.execute(
+                    f"SELECT update_id FROM news_seen WHERE key IN ({marks}) LIMIT 1", item.aliases
+                ) as cursor:
                     seen = await cursor.fetchone()
                 if seen is not None:
                     await db.executemany(_SEEN_SQL, [(key, seen[0], item.feed) for key in item.aliases])
@@ -275,7 +305,8 @@ class Store:
             cursor = await db.execute(
                 "INSERT INTO updates (source, dedupe_key, topics, text, created_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-                (item.source, item.dedupe_key, ",".join(item.topics), item.text, now))
+                (item.source, item.dedupe_key, ",".join(item.topics), item.text, now),
+            )
             if cursor.rowcount == 0:
                 duplicates += 1
                 continue
@@ -290,7 +321,9 @@ class Store:
                 " SELECT DISTINCT ?, s.id FROM subscriptions s"
                 " JOIN subscription_topics t ON t.subscription_id = s.id"
                 f" WHERE s.paused_reason IS NULL AND t.topic IN ({marks})"
-                " ON CONFLICT (update_id, subscription_id) DO NOTHING", (update_id, *item.topics))
+                " ON CONFLICT (update_id, subscription_id) DO NOTHING",
+                (update_id, *item.topics),
+            )
             deliveries += cursor.rowcount
         return QueueResult(updates, duplicates, deliveries)
 
@@ -310,8 +343,9 @@ class Store:
         """Whether a baseline was recorded, and the last announced version of every fact."""
         return await self._snapshot(self.db)
 
-    async def apply_knowledge_plan(self, plan_for: Callable[[bool, dict[str, Snapshot]], T],
-                                   now: str) -> tuple[T, QueueResult]:
+    async def apply_knowledge_plan(
+        self, plan_for: Callable[[bool, dict[str, Snapshot]], T], now: str
+    ) -> tuple[T, QueueResult]:
         """Read the snapshot, plan against it, move it forward and queue the changes: one transaction."""
 
         async def work(db: aiosqlite.Connection) -> tuple[T, QueueResult]:
@@ -323,10 +357,12 @@ class Store:
                 " VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (fact_id) DO UPDATE SET content_hash = excluded.content_hash,"
                 " rendering = excluded.rendering, recorded_at = excluded.recorded_at",
-                [(fact_id, digest, rendering, now) for fact_id, (digest, rendering) in plan.upserts.items()])
+                [(fact_id, digest, rendering, now) for fact_id, (digest, rendering) in plan.upserts.items()],
+            )
             await db.executemany("DELETE FROM fact_snapshots WHERE fact_id = ?", [(i,) for i in plan.removed])
-            await db.execute("INSERT OR IGNORE INTO update_state (key, value)"
-                             " VALUES ('knowledge_baseline_at', ?)", (now,))
+            await db.execute(
+                "INSERT OR IGNORE INTO update_state (key, value) VALUES ('knowledge_baseline_at', ?)", (now,)
+            )
             return plan, await self._queue(db, [change.item for change in plan.changes], now)
 
         return await self.run(work)
@@ -346,7 +382,9 @@ class Store:
                        WINDOW w AS (PARTITION BY o.subscription_id ORDER BY o.id
                                     ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING))
                    UPDATE outbox SET batch = ranked.first FROM ranked
-                   WHERE outbox.id = ranked.id AND ranked.rn <= ?""", (max(1, limit),))
+                   WHERE outbox.id = ranked.id AND ranked.rn <= ?""",
+                (max(1, limit),),
+            )
             sql = """
                 WITH due AS (
                     SELECT DISTINCT o.batch FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id
@@ -375,7 +413,8 @@ class Store:
             await db.executemany(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?"
                 " WHERE batch = ? AND status = 'pending'",
-                [(now, message_id, nonce) for nonce, message_id in sent])
+                [(now, message_id, nonce) for nonce, message_id in sent],
+            )
 
         await self.run(work)
 
@@ -386,8 +425,11 @@ class Store:
             await db.executemany(
                 "UPDATE outbox SET attempts = ?, next_attempt_at_ts = ?, last_error = ?,"
                 " status = CASE WHEN ? THEN 'failed' ELSE status END WHERE batch = ? AND status = 'pending'",
-                [(attempts, next_ts, error, give_up, nonce)
-                 for nonce, attempts, next_ts, error, give_up in deferred])
+                [
+                    (attempts, next_ts, error, give_up, nonce)
+                    for nonce, attempts, next_ts, error, give_up in deferred
+                ],
+            )
 
         await self.run(work)
 
@@ -431,8 +473,12 @@ class Store:
             return FeedState(name, url)
         state = self._feed(row)
         if state.url != url:
-            return FeedState(name, url, consecutive_failures=state.consecutive_failures,
-                             total_failures=state.total_failures)
+            return FeedState(
+                name,
+                url,
+                consecutive_failures=state.consecutive_failures,
+                total_failures=state.total_failures,
+            )
         return state
 
     async def record_feed_success(self, state: FeedState, items: list[UpdateItem], now: str) -> QueueResult:
@@ -445,14 +491,23 @@ class Store:
                 " ON CONFLICT (name) DO UPDATE SET url = excluded.url, etag = excluded.etag,"
                 " last_modified = excluded.last_modified, next_poll_at_ts = excluded.next_poll_at_ts,"
                 " consecutive_failures = 0, last_success_at = excluded.last_success_at",
-                (state.name, state.url, state.etag, state.last_modified, state.next_poll_at_ts,
-                 state.total_failures, now))
+                (
+                    state.name,
+                    state.url,
+                    state.etag,
+                    state.last_modified,
+                    state.next_poll_at_ts,
+                    state.total_failures,
+                    now,
+                ),
+            )
             return await self._queue(db, items, now)
 
         return await self.run(work)
 
-    async def record_feed_failure(self, name: str, url: str, error: str, next_ts: float,
-                                  now: str) -> FeedState:
+    async def record_feed_failure(
+        self, name: str, url: str, error: str, next_ts: float, now: str
+    ) -> FeedState:
         """Count a failed poll and schedule the next one; returns the new state."""
 
         async def work(db: aiosqlite.Connection) -> None:
@@ -463,7 +518,8 @@ class Store:
                 " next_poll_at_ts = excluded.next_poll_at_ts,"
                 " consecutive_failures = consecutive_failures + 1, total_failures = total_failures + 1,"
                 " last_error = excluded.last_error, last_error_at = excluded.last_error_at",
-                (name, url, next_ts, error, now))
+                (name, url, next_ts, error, now),
+            )
 
         await self.run(work)
         return await self.feed_state(name, url)

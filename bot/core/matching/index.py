@@ -16,6 +16,8 @@ STRONG_INTENTS = frozenset({"who", "when", "duration", "amount", "why", "where"}
 INTENT_MISMATCH = 0.6
 # Each word of the question that no fact contains (up to two) makes any answer less likely.
 UNKNOWN_PENALTY = 0.8
+# A fact that never mentions a country or person the question names is unlikely to answer it.
+ENTITY_MISMATCH = 0.6
 TITLE_BONUS = 0.1
 # A fact holding only the broader concept ('usa' for 'washington') matches at this fraction.
 BROADER = 0.9
@@ -34,11 +36,17 @@ class FactIndex:
     """Concept postings with idf weights; ranks facts by how much of a question they cover."""
 
     def __init__(
-        self, facts: Sequence[Fact], lexicon: Lexicon, subjects: dict[str, str], broader: dict[str, str]
+        self,
+        facts: Sequence[Fact],
+        lexicon: Lexicon,
+        subjects: dict[str, str],
+        broader: dict[str, str],
+        entities: frozenset[str],
     ) -> None:
         self.facts = list(facts)
         self.lexicon = lexicon
         self.broader = broader
+        self.entities = entities
         self.strengths: list[dict[str, float]] = []
         self.titles: list[tuple[str, ...]] = []
         postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -114,12 +122,15 @@ class FactIndex:
             remaining -= weight
         strong = analysis.intents & STRONG_INTENTS
         unknown_factor = UNKNOWN_PENALTY ** min(len(weights) - len(known), 2)
+        named = [t for t in known if t in self.entities]
         hits = []
         for i, value in matched.items():
             fact = self.facts[i]
             confidence = value / total * unknown_factor
             if strong and fact.intents and not strong & set(fact.intents):
                 confidence *= INTENT_MISMATCH
+            if any(self._strength(i, entity) == 0.0 for entity in named):
+                confidence *= ENTITY_MISMATCH
             if confidence < floor:
                 continue
             title = self.titles[i]

@@ -68,8 +68,11 @@ def render(fact: Fact, tariff: TariffRecord | None) -> dict[str, Any]:
 
 def content_hash(fact: Fact, tariff: TariffRecord | None) -> str:
     """A stable hash of everything that makes the fact (and its tariff record) what it is."""
-    record = (tariff.rate, tariff.status, tariff.until, tariff.kind, tariff.country, tariff.sector,
-              tariff.relief) if tariff else None
+    record = (
+        (tariff.rate, tariff.status, tariff.until, tariff.kind, tariff.country, tariff.sector, tariff.relief)
+        if tariff
+        else None
+    )
     payload = json.dumps([fact.content(), record, sorted(fact.topics)], default=str, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
@@ -107,8 +110,10 @@ def describe(kind: str, old: dict[str, Any] | None, new: dict[str, Any] | None) 
     if old["tariff"] and new["tariff"] and _state(old["tariff"]) != _state(new["tariff"]):
         return f"{_label(new['tariff'])}: {_state(old['tariff'])} -> {_state(new['tariff'])}, {_when(new)}"
     if old["answer"] != new["answer"]:
-        return (f"Updated: {new['question']} {_short(new['answer'])} "
-                f"(was: {_short(old['answer'], 150)}; {_when(new)})")
+        return (
+            f"Updated: {new['question']} {_short(new['answer'])} "
+            f"(was: {_short(old['answer'], 150)}; {_when(new)})"
+        )
     return f"Updated: {new['question']} {_short(new['answer'])} ({_when(new)})"
 
 
@@ -131,8 +136,9 @@ def plan_changes(kb: KnowledgeBase, baseline_recorded: bool, snapshot: dict[str,
         topics = tuple(dict.fromkeys([*(old["topics"] if old else []), *fact.topics]))
         was = f"{before.content_hash}@{before.recorded_at}" if before else "-"
         key = f"knowledge:{fact_id}:{was}:{digest}"
-        plan.changes.append(Change(kind, fact_id, UpdateItem("knowledge", key, topics,
-                                                             describe(kind, old, rendering))))
+        plan.changes.append(
+            Change(kind, fact_id, UpdateItem("knowledge", key, topics, describe(kind, old, rendering)))
+        )
     for fact_id, before in snapshot.items():
         if fact_id in kb.facts:
             continue
@@ -150,8 +156,9 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-async def check_knowledge(store: Any, load: Callable[[], KnowledgeBase], *, now: str | None = None,
-                          record: bool = True) -> KnowledgeCheck:
+async def check_knowledge(
+    store: Any, load: Callable[[], KnowledgeBase], *, now: str | None = None, record: bool = True
+) -> KnowledgeCheck:
     """Validate the fact base; if valid, queue what changed since the last announcement (one transaction)."""
     try:
         kb = load()
@@ -165,6 +172,7 @@ async def check_knowledge(store: Any, load: Callable[[], KnowledgeBase], *, now:
     if plan.baseline:
         log.info("fact base baseline recorded: %d facts (nothing announced)", len(kb.facts))
     elif plan.changes:
-        log.info("fact base changed: %d change(s), %d delivery(ies) queued", len(plan.changes),
-                 queued.deliveries)
+        log.info(
+            "fact base changed: %d change(s), %d delivery(ies) queued", len(plan.changes), queued.deliveries
+        )
     return KnowledgeCheck(plan=plan, queued=queued, facts=len(kb.facts))

@@ -49,8 +49,9 @@ def reload(settings: Settings) -> int:
     return 0
 
 
-def plan_messages(rows: list[dict[str, object]],
-                  limit: int) -> list[tuple[dict[str, object], int, list[str]]]:
+def plan_messages(
+    rows: list[dict[str, object]], limit: int
+) -> list[tuple[dict[str, object], int, list[str]]]:
     """Group pending rows into the digests the bot would send: (first row, nonce, texts)."""
     by_destination: dict[object, list[dict[str, object]]] = defaultdict(list)
     for row in rows:
@@ -63,7 +64,7 @@ def plan_messages(rows: list[dict[str, object]],
             messages.append((open_batch[0], int(open_batch[0]["batch"]), texts))
         rest = [r for r in dest_rows if r["batch"] is None]
         for i in range(0, len(rest), limit):
-            chunk = rest[i:i + limit]
+            chunk = rest[i : i + limit]
             messages.append((chunk[0], int(chunk[0]["id"]), [str(r["text"]) for r in chunk]))
     return messages
 
@@ -77,8 +78,9 @@ def show_updates(settings: Settings, dry_run: bool = False) -> int:
             feeds = await store.feed_states()
             preview = None
             if dry_run:
-                preview = await check_knowledge(store, lambda: load_knowledge(settings.knowledge_dir),
-                                                record=False)
+                preview = await check_knowledge(
+                    store, lambda: load_knowledge(settings.knowledge_dir), record=False
+                )
             return rows, feeds, preview
 
     try:
@@ -88,8 +90,10 @@ def show_updates(settings: Settings, dry_run: bool = False) -> int:
         return 1
     messages = plan_messages(rows, max(1, settings.updates.digest_limit))
     destinations = {row["subscription_id"] for row in rows}
-    print(f"{len(rows)} pending delivery(ies) in {len(messages)} message(s) "
-          f"to {len(destinations)} destination(s)" + (" (dry run: nothing is sent)" if dry_run else ""))
+    print(
+        f"{len(rows)} pending delivery(ies) in {len(messages)} message(s) "
+        f"to {len(destinations)} destination(s)" + (" (dry run: nothing is sent)" if dry_run else "")
+    )
     for first, nonce, texts in messages:
         where = f"{first['kind']} {first['target_id']}"
         state = f" [paused: {first['paused_reason']}]" if first["paused_reason"] else ""

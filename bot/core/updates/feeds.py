@@ -65,8 +65,15 @@ class PollResult:
     failures: int = 0
 
 
-async def fetch(session: aiohttp.ClientSession, url: str, *, etag: str | None, last_modified: str | None,
-                timeout: float, max_bytes: int) -> Fetched:  # noqa: ASYNC109 (also the aiohttp timeout)
+async def fetch(
+    session: aiohttp.ClientSession,
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    timeout: float,  # noqa: ASYNC109 (passed on to asyncio.timeout and aiohttp)
+    max_bytes: int,
+) -> Fetched:
     """GET with validators, a total timeout (body included), bounded redirects and a size cap."""
     headers = {"User-Agent": USER_AGENT, "Accept": ACCEPT}
     if etag:
@@ -74,13 +81,23 @@ async def fetch(session: aiohttp.ClientSession, url: str, *, etag: str | None, l
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     try:
-        async with asyncio.timeout(timeout), session.get(
-            url, headers=headers, allow_redirects=True, max_redirects=MAX_REDIRECTS,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-        ) as response:
+        async with (
+            asyncio.timeout(timeout),
+            session.get(
+                url,
+                headers=headers,
+                allow_redirects=True,
+                max_redirects=MAX_REDIRECTS,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as response,
+        ):
             if response.status == 304:
-                return Fetched(304, None, response.headers.get("ETag") or etag,
-                               response.headers.get("Last-Modified") or last_modified)
+                return Fetched(
+                    304,
+                    None,
+                    response.headers.get("ETag") or etag,
+                    response.headers.get("Last-Modified") or last_modified,
+                )
             if response.status >= 400:
                 raise FeedError(f"HTTP {response.status} {response.reason or ''}".strip())
             if response.content_length is not None and response.content_length > max_bytes:
@@ -90,8 +107,12 @@ async def fetch(session: aiohttp.ClientSession, url: str, *, etag: str | None, l
                 body += chunk
                 if len(body) > max_bytes:
                     raise FeedError(f"too large: over {max_bytes} bytes")
-            return Fetched(response.status, bytes(body), response.headers.get("ETag"),
-                           response.headers.get("Last-Modified"))
+            return Fetched(
+                response.status,
+                bytes(body),
+                response.headers.get("ETag"),
+                response.headers.get("Last-Modified"),
+            )
     except TimeoutError:
         raise FeedError(f"timed out after {timeout:g} s") from None
     except aiohttp.TooManyRedirects:
@@ -135,9 +156,15 @@ def news_update(feed: str, item: FeedItem, relevance: Relevance) -> UpdateItem:
 class FeedPoller:
     """Polls the configured feeds when due and queues relevant, unseen items."""
 
-    def __init__(self, store, settings: UpdateSettings, relevance: Callable[[], RelevanceIndex], *,
-                 clock: Callable[[], float] = time.time,
-                 session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self,
+        store,
+        settings: UpdateSettings,
+        relevance: Callable[[], RelevanceIndex],
+        *,
+        clock: Callable[[], float] = time.time,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.relevance = relevance
@@ -170,9 +197,14 @@ class FeedPoller:
         if self._session is None:
             self._session = aiohttp.ClientSession()
         try:
-            fetched = await fetch(self._session, feed.url, etag=state.etag, last_modified=state.last_modified,
-                                  timeout=self.settings.feed_timeout_seconds,
-                                  max_bytes=self.settings.feed_max_bytes)
+            fetched = await fetch(
+                self._session,
+                feed.url,
+                etag=state.etag,
+                last_modified=state.last_modified,
+                timeout=self.settings.feed_timeout_seconds,
+                max_bytes=self.settings.feed_max_bytes,
+            )
             items = [] if fetched.body is None else parse_items(fetched.body)
         except FeedError as exc:
             failures = state.consecutive_failures + 1
@@ -187,11 +219,22 @@ class FeedPoller:
             relevance = index.score(item.title, item.summary)
             if relevance.score >= self.settings.relevance_threshold:
                 updates.append(news_update(feed.name, item, relevance))
-        new_state = FeedState(feed.name, feed.url, fetched.etag, fetched.last_modified,
-                              now + self.settings.feed_poll_seconds, 0, state.total_failures)
+        new_state = FeedState(
+            feed.name,
+            feed.url,
+            fetched.etag,
+            fetched.last_modified,
+            now + self.settings.feed_poll_seconds,
+            0,
+            state.total_failures,
+        )
         queued = await self.store.record_feed_success(new_state, updates, utc_now())
         if queued.updates:
-            log.info("feed %r: %d new relevant item(s), %d delivery(ies) queued", feed.name, queued.updates,
-                     queued.deliveries)
+            log.info(
+                "feed %r: %d new relevant item(s), %d delivery(ies) queued",
+                feed.name,
+                queued.updates,
+                queued.deliveries,
+            )
         status = "not modified" if fetched.status == 304 else "ok"
         return PollResult(feed.name, status, len(items), len(updates), queued)

@@ -44,9 +44,19 @@ class DeliveryReport:
 class Outbox:
     """Delivers pending digests: at most `concurrency` sends at once, `chunk` digests per round."""
 
-    def __init__(self, store, sender: Sender, *, digest_limit: int = 10,
-                 clock: Callable[[], float] = time.time, concurrency: int = 8, chunk: int = 200,
-                 base_delay: float = 5.0, max_delay: float = 3600.0, max_rejections: int = 5) -> None:
+    def __init__(
+        self,
+        store,
+        sender: Sender,
+        *,
+        digest_limit: int = 10,
+        clock: Callable[[], float] = time.time,
+        concurrency: int = 8,
+        chunk: int = 200,
+        base_delay: float = 5.0,
+        max_delay: float = 3600.0,
+        max_rejections: int = 5,
+    ) -> None:
         self.store = store
         self.sender = sender
         self.digest_limit = max(1, digest_limit)
@@ -91,8 +101,13 @@ class Outbox:
                     report.deliveries += len(batch.row_ids)
                 elif outcome == "gone":
                     if await self.store.pause_subscription(batch.subscription_id, error, now):
-                        log.warning("paused subscription %d (%s %d): %s", batch.subscription_id, batch.kind,
-                                    batch.target_id, error)
+                        log.warning(
+                            "paused subscription %d (%s %d): %s",
+                            batch.subscription_id,
+                            batch.kind,
+                            batch.target_id,
+                            error,
+                        )
                         report.paused.append((batch.subscription_id, error))
                 else:
                     attempts = batch.attempts + 1
@@ -100,12 +115,24 @@ class Outbox:
                     deferred.append((batch.nonce, attempts, now_ts + self.backoff(attempts), error, give_up))
                     if give_up:
                         report.failed += 1
-                        log.error("gave up on digest %d to %s %d after %d attempts: %s", batch.nonce,
-                                  batch.kind, batch.target_id, attempts, error)
+                        log.error(
+                            "gave up on digest %d to %s %d after %d attempts: %s",
+                            batch.nonce,
+                            batch.kind,
+                            batch.target_id,
+                            attempts,
+                            error,
+                        )
                     else:
                         report.retried += 1
-                        log.warning("digest %d to %s %d failed (attempt %d), retrying: %s", batch.nonce,
-                                    batch.kind, batch.target_id, attempts, error)
+                        log.warning(
+                            "digest %d to %s %d failed (attempt %d), retrying: %s",
+                            batch.nonce,
+                            batch.kind,
+                            batch.target_id,
+                            attempts,
+                            error,
+                        )
             if sent:
                 await self.store.mark_sent(sent, now)
             if deferred:

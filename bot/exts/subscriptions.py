@@ -1,0 +1,167 @@
+"""/subscribe, /unsubscribe and /subscriptions: who gets automatic updates, on which topics."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import ui
+from bot.core.updates.changes import utc_now
+from bot.core.updates.records import ALL_TOPICS, Subscription
+
+if TYPE_CHECKING:
+    from bot.client import TariffBot
+
+log = logging.getLogger(__name__)
+_SPLIT = re.compile(r"[\s,;]+")
+
+
+class TopicError(ValueError):
+    """The topics option named something that is not a topic."""
+
+
+def parse_topics(text: str | None) -> tuple[str, ...]:
+    """'autos, tariffs' -> ('tariffs', 'autos') in canonical order; empty or 'all' -> every topic."""
+    words = [w for w in _SPLIT.split((text or "").lower()) if w]
+    if not words or "all" in words:
+        return ALL_TOPICS
+    unknown = [w for w in words if w not in ALL_TOPICS]
+    if unknown:
+        raise TopicError(f"Unknown topic(s): {', '.join(unknown)}. Choose from: {', '.join(ALL_TOPICS)} "
+                         "(or leave it empty for all).")
+    return tuple(t for t in ALL_TOPICS if t in words)
+
+
+def topic_choices(current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for a comma-separated topic list: complete the last word, keep the earlier ones."""
+    parts = [p.strip().lower() for p in current.split(",")]
+    done = [p for p in parts[:-1] if p in ALL_TOPICS]
+    last = parts[-1] if parts else ""
+    prefix = ", ".join(done)
+    options = [] if done else [app_commands.Choice(name="all topics", value="all")]
+    for topic in ALL_TOPICS:
+        if topic not in done and topic.startswith(last):
+            value = f"{prefix}, {topic}" if prefix else topic
+            options.append(app_commands.Choice(name=value, value=value))
+    return options[:25]
+
+
+def describe(sub: Subscription, guild: discord.Guild | None) -> str:
+    """One line: where, topics, and whether delivery is paused and why."""
+    if sub.kind == "dm":
+        where = "your DMs"
+    else:
+        channel = guild.get_channel(sub.target_id) if guild else None
+        where = channel.mention if channel else f"channel {sub.target_id} (not found)"
+    topics = "all topics" if sub.topics == ALL_TOPICS else ", ".join(sub.topics)
+    line = f"{where}: {topics}"
+    if sub.paused_reason:
+        reason = ui.clip(sub.paused_reason, 200)
+        line += f" — **paused** since {sub.paused_at}: {reason} (subscribe again to resume)"
+    return line
+
+
+class Subscriptions(commands.Cog):
+    """Subscribe channels (Manage Channels needed) or yourself (by DM) to updates."""
+
+    def __init__(self, bot: TariffBot) -> None:
+        self.bot = bot
+
+    @staticmethod
+    def refuse_channel(interaction: discord.Interaction, channel: discord.abc.GuildChannel) -> str | None:
+        """Why this user may not (un)subscribe that channel, or None when they may."""
+        member = interaction.user
+        in_guild = interaction.guild is not None and channel.guild == interaction.guild
+        if not in_guild or not isinstance(member, discord.Member):
+            return "Channel subscriptions are made from inside that channel's server."
+        if not channel.permissions_for(member).manage_channels:
+            return (f"You need the **Manage Channels** permission in {channel.mention} to change its "
+                    "subscription. You can subscribe yourself instead: `/subscribe` without a channel sends "
+                    "updates to your DMs.")
+        return None
+
+    @app_commands.command(name="subscribe", description="Get tariff-talk updates in a channel or by DM")
+    @app_commands.describe(
+        channel="Channel to post updates in (needs Manage Channels); empty: your DMs",
+        topics="Comma-separated: tariffs, autos, agriculture, participants, schedule, news (empty: all)")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def subscribe(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None,
+                        topics: str | None = None) -> None:
+        """Subscribe a channel (with Manage Channels) or yourself by DM."""
+        try:
+            chosen = parse_topics(topics)
+        except TopicError as exc:
+            await ui.send_ephemeral(interaction, str(exc))
+            return
+        if channel is not None:
+            refusal = self.refuse_channel(interaction, channel)
+            if refusal is None and not channel.permissions_for(channel.guild.me).send_messages:
+                refusal = f"I can't post in {channel.mention}: give me Send Messages there first."
+            if refusal:
+                log.info("refused subscription of channel %d by user %d", channel.id, interaction.user.id)
+                await ui.send_ephemeral(interaction, refusal)
+                return
+            sub, created = await self.bot.store.subscribe("channel", channel.id, channel.guild.id,
+                                                          interaction.user.id, chosen, utc_now())
+        else:
+            user_id = interaction.user.id
+            sub, created = await self.bot.store.subscribe("dm", user_id, None, user_id, chosen, utc_now())
+        verb = "Subscribed" if created else "Updated the subscription of"
+        await ui.send_ephemeral(interaction, f"{verb} {describe(sub, interaction.guild)}.")
+
+    @subscribe.autocomplete("topics")
+    async def topics_autocomplete(self, interaction: discord.Interaction,
+                                  current: str) -> list[app_commands.Choice[str]]:
+        """Suggest topics for the comma-separated list."""
+        return topic_choices(current)
+
+    @app_commands.command(name="unsubscribe", description="Stop updates in a channel or in your DMs")
+    @app_commands.describe(channel="Channel to stop (needs Manage Channels); empty: your DMs")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def unsubscribe(self, interaction: discord.Interaction,
+                          channel: discord.TextChannel | None = None) -> None:
+        """Remove a channel's or your own DM subscription."""
+        if channel is not None:
+            refusal = self.refuse_channel(interaction, channel)
+            if refusal:
+                await ui.send_ephemeral(interaction, refusal)
+                return
+            removed = await self.bot.store.unsubscribe("channel", channel.id)
+            where = channel.mention
+        else:
+            removed = await self.bot.store.unsubscribe("dm", interaction.user.id)
+            where = "your DMs"
+        text = f"Unsubscribed {where}." if removed else f"{where.capitalize()} had no subscription."
+        await ui.send_ephemeral(interaction, text)
+
+    @app_commands.command(name="subscriptions", description="Update subscriptions here, and feed health")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def subscriptions(self, interaction: discord.Interaction) -> None:
+        """List subscriptions here (and yours), paused ones with why, and failing feeds."""
+        guild_id = interaction.guild.id if interaction.guild else None
+        subs = await self.bot.store.subscriptions_for(guild_id, interaction.user.id)
+        lines = [describe(sub, interaction.guild) for sub in subs]
+        lines = lines or ["No subscriptions here yet: see `/subscribe`."]
+        configured = {feed.name for feed in self.bot.settings.updates.feeds}
+        states = await self.bot.store.feed_states()
+        failing = [f for f in states if f.name in configured and f.consecutive_failures]
+        if failing:
+            lines.append("")
+            lines += [f"⚠ feed **{ui.clip(f.name, 80)}** failing ({f.consecutive_failures} in a row, "
+                      f"last at {f.last_error_at}): {ui.clip(f.last_error or '?', 200)}" for f in failing]
+        elif configured:
+            lines += ["", f"{len(configured)} news feed(s) polled, none failing."]
+        embed = discord.Embed(title="Update subscriptions", description=ui.clip("\n".join(lines), 4096),
+                              colour=ui.COLOUR)
+        await interaction.response.send_message(embed=embed, ephemeral=True,
+                                                allowed_mentions=ui.NO_MENTIONS)
+
+
+async def setup(bot: TariffBot) -> None:
+    """Load the extension."""
+    await bot.add_cog(Subscriptions(bot))
