@@ -35,3 +35,7 @@ def knowledge_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE_DIR, target)
     return target
+
+
+# --- Discord bot (issue 3): `harness`, a started bot wired to the offline recorder (tests/helpers.py) ---
+from tests.helpers import harness  # noqa: E402, F401

@@ -14,18 +14,28 @@ log = logging.getLogger(__name__)
 
 
 class KnowledgeService:
-    """Owns the live KnowledgeBase and its Engine."""
+    """Owns the live KnowledgeBase and its Engine; `reload` is safe to run in a worker thread."""
 
     def __init__(self, knowledge_dir: Path, settings: EngineSettings | None = None) -> None:
         self.knowledge_dir = knowledge_dir
         self.settings = settings or EngineSettings()
-        self.kb: KnowledgeBase = load_knowledge(knowledge_dir)
-        self.engine = Engine(self.kb, self.settings)
+        kb = load_knowledge(knowledge_dir)
+        self._current = (kb, Engine(kb, self.settings))
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The fact base being served."""
+        return self._current[0]
+
+    @property
+    def engine(self) -> Engine:
+        """The engine over the fact base being served."""
+        return self._current[1]
 
     def reload(self) -> KnowledgeBase:
         """Load the folder again; on KnowledgeError the old fact base keeps serving."""
         kb = load_knowledge(self.knowledge_dir)
         if kb.fingerprint != self.kb.fingerprint:
-            self.kb, self.engine = kb, Engine(kb, self.settings)
+            self._current = (kb, Engine(kb, self.settings))  # one assignment: readers never see a mix
             log.info("fact base reloaded: %d facts", len(kb.facts))
         return self.kb

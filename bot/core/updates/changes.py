@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -161,7 +162,7 @@ async def check_knowledge(
 ) -> KnowledgeCheck:
     """Validate the fact base; if valid, queue what changed since the last announcement (one transaction)."""
     try:
-        kb = load()
+        kb = await asyncio.to_thread(load)  # parsing and indexing must not hold the event loop
     except KnowledgeError as exc:
         log.warning("fact base rejected, the previous one keeps serving:\n%s", "\n".join(exc.problems))
         return KnowledgeCheck(problems=list(exc.problems))

@@ -1,0 +1,119 @@
+"""The discord.py bot: settings, fact base and store, with one extension per feature."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.core.service import KnowledgeService
+from bot.core.store import Store
+from bot.ui import FeedbackButton, SuggestionButton
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.exts.errors",
+    "bot.exts.questions",
+    "bot.exts.ask",
+    "bot.exts.tariffs",
+    "bot.exts.people",
+    "bot.exts.info",
+    "bot.exts.subscriptions",
+    "bot.exts.updates",
+)
+
+
+def intents() -> discord.Intents:
+    """Only what the bot needs: guilds, guild and DM messages, and (privileged) message content."""
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_messages = True
+    wanted.dm_messages = True
+    wanted.message_content = True
+    return wanted
+
+
+class Cooldowns:
+    """Per-user rate limit (`rate` questions every `per` seconds) that warns once per window."""
+
+    def __init__(self, rate: int, per: float) -> None:
+        self.mapping = commands.CooldownMapping.from_cooldown(max(rate, 1), max(per, 0.001),
+                                                              commands.BucketType.user)
+        self.enabled = rate > 0 and per > 0
+        self._warned: dict[int, float] = {}
+
+    def retry_after(self, user_id: int) -> float | None:
+        """Seconds to wait when the user is over the limit, else None (and the question counts)."""
+        if not self.enabled:
+            return None
+        bucket = self.mapping.get_bucket(_UserKey(user_id))  # type: ignore[arg-type]
+        return bucket.update_rate_limit() if bucket else None
+
+    def should_warn(self, user_id: int, retry_after: float) -> bool:
+        """True the first time a user hits the limit in a window (so the bot does not spam warnings)."""
+        now = time.monotonic()
+        if self._warned.get(user_id, 0.0) > now:
+            return False
+        if len(self._warned) > 10_000:
+            self._warned = {k: v for k, v in self._warned.items() if v > now}
+        self._warned[user_id] = now + retry_after
+        return True
+
+
+class _UserKey:
+    """Stand-in for a message: the cooldown mapping only reads `.author.id`."""
+
+    __slots__ = ("author",)
+
+    def __init__(self, user_id: int) -> None:
+        self.author = discord.Object(user_id)
+
+
+class TariffBot(commands.Bot):
+    """tariffbot: answers questions about the spring 2025 Japan-US tariff talks."""
+
+    def __init__(self, settings: Settings, service: KnowledgeService | None = None, **options: Any) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.settings = settings
+        self.service = service or KnowledgeService(settings.knowledge_dir, settings.engine)
+        self.store = Store(settings.database)
+        self.cooldowns = Cooldowns(settings.discord.cooldown_rate, settings.discord.cooldown_seconds)
+
+    async def setup_hook(self) -> None:
+        """Open the store (applying migrations), register persistent buttons and load the extensions."""
+        await self.store.open()
+        self.add_dynamic_items(SuggestionButton, FeedbackButton)
+        for name in EXTENSIONS:
+            await self.load_extension(name)
+        log.info("loaded %d extensions; %d facts", len(EXTENSIONS), len(self.service.kb.facts))
+        # Everything loaded so far (fact base, discord.py, extensions) lives for the whole run: move it out
+        # of the collector's view so full collections stay short and never hold the event loop for long.
+        gc.collect()
+        gc.freeze()
+
+    async def close(self) -> None:
+        """Disconnect and close the store."""
+        try:
+            await super().close()
+        finally:
+            await self.store.close()
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """No prefix commands: questions are handled by the questions extension."""
+
+    async def on_ready(self) -> None:
+        """Log who we are (never the token)."""
+        log.info("connected as %s (%s) in %d guild(s)", self.user, self.user.id if self.user else "?",
+                 len(self.guilds))

@@ -1,0 +1,42 @@
+"""/ask: the same answers as in chat, as a slash command."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import ui
+from bot.exts.questions import cooldown_text, record_decline
+
+if TYPE_CHECKING:
+    from bot.client import TariffBot
+
+
+class Ask(commands.Cog):
+    """The /ask command."""
+
+    def __init__(self, bot: TariffBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="ask", description="Ask about the spring 2025 Japan–US tariff talks")
+    @app_commands.describe(question="Your question, e.g. who is Akazawa?")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def ask(self, interaction: discord.Interaction,
+                  question: app_commands.Range[str, 1, 500]) -> None:
+        """Answer one question."""
+        retry = self.bot.cooldowns.retry_after(interaction.user.id)
+        if retry is not None:
+            await ui.send_ephemeral(interaction, cooldown_text(retry))
+            return
+        answer = self.bot.service.engine.ask(question)
+        if answer.fact is None:
+            await record_decline(self.bot, answer)
+        await interaction.response.send_message(**ui.answer_message(answer, self.bot.service.kb))
+
+
+async def setup(bot: TariffBot) -> None:
+    """Load the extension."""
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,229 @@
+"""Shared Discord rendering: embeds, escaping, and the persistent answer buttons (reused by every ext)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.asking import strip_mentions
+from bot.core.answer import Answer, human_date
+from bot.core.model import Fact, KnowledgeBase, Participant, TariffRecord
+
+if TYPE_CHECKING:
+    from bot.client import TariffBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+COLOUR = discord.Colour.blurple()
+DECLINE = "I can't answer that from the articles I have."
+ERROR_TEXT = "Sorry, something went wrong on my side. The error was logged."
+ECHO_CHARS = 100
+MAX_CITATIONS = 3
+_FACT_ID = r"[a-z0-9][a-z0-9-]{0,80}"
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut text to `limit` characters, ending with '…' when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def escape(text: str, limit: int = ECHO_CHARS) -> str:
+    """User text made safe to echo: one line, clipped, markdown and mentions escaped."""
+    flat = " ".join(text.split())
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(clip(flat, limit)))
+
+
+def _citation_fields(embed: discord.Embed, fact: Fact) -> None:
+    for citation in fact.citations[:MAX_CITATIONS]:
+        source = citation.source
+        embed.add_field(
+            name=clip(f"Source: {source.title} ({human_date(source.date)})", 256),
+            value=clip(f"> {citation.quote}", 1024),
+            inline=False,
+        )
+
+
+def fact_embed(fact: Fact, title: str | None = None) -> discord.Embed:
+    """An embed with a fact's answer, its as-of date, and its quotes with their sources."""
+    embed = discord.Embed(title=clip(title or fact.question, 256), description=clip(fact.answer, 4096),
+                          colour=COLOUR)
+    embed.add_field(name="As of", value=human_date(fact.as_of), inline=False)
+    _citation_fields(embed, fact)
+    return embed
+
+
+def answer_embed(answer: Answer) -> discord.Embed:
+    """The embed of an answered question (footer: confidence)."""
+    assert answer.fact is not None
+    embed = fact_embed(answer.fact)
+    embed.set_footer(text=f"Matched with {answer.confidence:.0%} confidence · "
+                          "answers come only from the articles")
+    return embed
+
+
+def _suggestion_index(kb: KnowledgeBase) -> dict[str, str]:
+    cached = _INDEX.get(kb.fingerprint)
+    if cached is None:
+        _INDEX.clear()
+        cached = _INDEX[kb.fingerprint] = {f.question: f.id for f in kb.facts.values()}
+    return cached
+
+
+_INDEX: dict[str, dict[str, str]] = {}
+
+
+def answer_message(answer: Answer, kb: KnowledgeBase) -> dict[str, Any]:
+    """Keyword arguments for `send`/`reply`: an answer embed with feedback buttons, or a short decline."""
+    if answer.fact is not None:
+        view = discord.ui.View(timeout=None)
+        view.add_item(FeedbackButton(answer.fact.id, helpful=True))
+        view.add_item(FeedbackButton(answer.fact.id, helpful=False))
+        return {"embed": answer_embed(answer), "view": view, "allowed_mentions": NO_MENTIONS}
+    index = _suggestion_index(kb)
+    view = discord.ui.View(timeout=None)
+    unlinked: list[str] = []
+    for suggestion in answer.suggestions[:5]:
+        fact_id = index.get(suggestion)
+        if fact_id and re.fullmatch(_FACT_ID, fact_id):
+            view.add_item(SuggestionButton(fact_id, suggestion))
+        else:
+            unlinked.append(suggestion)
+    echo = escape(answer.question)
+    lines = [f"I can't answer “{echo}” from the articles I have." if echo else DECLINE]
+    if view.children:
+        lines.append("Did you mean one of these?")
+    lines += [f"• {escape(s, 200)}" for s in unlinked]
+    out: dict[str, Any] = {"content": "\n".join(lines), "allowed_mentions": NO_MENTIONS}
+    if view.children:
+        out["view"] = view
+    return out
+
+
+def tariff_field(record: TariffRecord) -> tuple[str, str]:
+    """A tariff record as an embed field: name and value."""
+    lines = [f"**Rate:** {record.rate_text} ({record.kind})", f"**Status:** {record.status_text}"]
+    if record.relief:
+        lines.append(f"**Relief:** {record.relief}")
+    if record.exceptions:
+        lines.append(f"**Exceptions:** {record.exceptions}")
+    sources = {(c.source.title, c.source.date) for c in record.fact.citations}
+    lines += [f"**Source:** {title} ({human_date(day)})"
+              for title, day in sorted(sources, key=lambda s: s[1])]
+    lines.append(f"*as of {human_date(record.fact.as_of)}*")
+    return clip(f"{record.country} — {record.sector}", 256), clip("\n".join(lines), 1024)
+
+
+def tariffs_embed(records: Iterable[TariffRecord], title: str) -> discord.Embed:
+    """One embed listing tariff records (at most 25; a footer says how many were left out)."""
+    records = list(records)
+    embed = discord.Embed(title=clip(title, 256), colour=COLOUR)
+    for record in records[:25]:
+        name, value = tariff_field(record)
+        embed.add_field(name=name, value=value, inline=False)
+    if len(records) > 25:
+        embed.set_footer(text=f"{len(records) - 25} more: narrow it down with country or sector")
+    return embed
+
+
+def participant_embed(person: Participant) -> discord.Embed:
+    """Who someone is: role, country, the fact's answer and sources."""
+    embed = fact_embed(person.fact, title=person.name)
+    embed.insert_field_at(0, name="Role", value=clip(person.role, 1024), inline=True)
+    embed.insert_field_at(1, name="Country", value=clip(person.country, 1024), inline=True)
+    return embed
+
+
+def list_embed(title: str, lines: Iterable[str], empty: str) -> discord.Embed:
+    """A titled embed of bullet lines, clipped to Discord's description limit."""
+    text = "\n".join(f"• {line}" for line in lines) or empty
+    return discord.Embed(title=title, description=clip(text, 4096), colour=COLOUR)
+
+
+async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    """Tell the user something privately, whether or not the interaction was answered already."""
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+
+def asked_question(interaction: discord.Interaction, fallback: str) -> str:
+    """The question an answer message replied to (from the referenced message), else `fallback`."""
+    message = interaction.message
+    ref = message.reference if message else None
+    resolved = ref.resolved if ref else None
+    if isinstance(resolved, discord.Message) and resolved.content:
+        bot_id = interaction.client.user.id if interaction.client.user else None
+        return strip_mentions(resolved.content, bot_id)[:500] or fallback
+    return fallback
+
+
+class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button],
+                       template=rf"tb:suggest:(?P<fact>{_FACT_ID})"):
+    """A 'did you mean' button; clicking it answers that question (works across restarts)."""
+
+    def __init__(self, fact_id: str, label: str = "Ask this") -> None:
+        super().__init__(discord.ui.Button(label=clip(label, 80), style=discord.ButtonStyle.secondary,
+                                           custom_id=f"tb:suggest:{fact_id}"))
+        self.fact_id = fact_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str], /) -> SuggestionButton:
+        """Rebuild the button from its custom id."""
+        return cls(match["fact"], item.label or "Ask this")
+
+    async def callback(self, interaction: discord.Interaction[TariffBot]) -> None:
+        """Answer the suggested question as a new message."""
+        try:
+            bot = interaction.client
+            fact = bot.service.kb.facts.get(self.fact_id)
+            if fact is None:
+                await send_ephemeral(interaction, "That suggestion is no longer in the fact base.")
+                return
+            answer = bot.service.engine.ask(fact.question)
+            if answer.fact is None:
+                answer = Answer(fact.question, fact, 1.0, nearest=fact)
+            await interaction.response.send_message(**answer_message(answer, bot.service.kb))
+        except Exception:
+            log.exception("suggestion button %s failed", self.fact_id)
+            await send_ephemeral(interaction, ERROR_TEXT)
+
+
+class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
+                     template=rf"tb:fb:(?P<helpful>[01]):(?P<fact>{_FACT_ID})"):
+    """Helpful / not helpful on an answer; the vote is stored without any user id."""
+
+    def __init__(self, fact_id: str, *, helpful: bool) -> None:
+        super().__init__(discord.ui.Button(
+            label="Helpful" if helpful else "Not helpful",
+            emoji="👍" if helpful else "👎",
+            style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.secondary,
+            custom_id=f"tb:fb:{int(helpful)}:{fact_id}",
+        ))
+        self.fact_id = fact_id
+        self.helpful = helpful
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str], /) -> FeedbackButton:
+        """Rebuild the button from its custom id."""
+        return cls(match["fact"], helpful=match["helpful"] == "1")
+
+    async def callback(self, interaction: discord.Interaction[TariffBot]) -> None:
+        """Store the vote and thank the user privately."""
+        try:
+            bot = interaction.client
+            fact = bot.service.kb.facts.get(self.fact_id)
+            question = asked_question(interaction, fact.question if fact else self.fact_id)
+            await bot.store.record_feedback(self.fact_id, question, self.helpful)
+            await send_ephemeral(interaction, "Thanks, noted." if self.helpful
+                                 else "Thanks, noted: a curator will look at this answer.")
+        except Exception:
+            log.exception("feedback button %s failed", self.fact_id)
+            await send_ephemeral(interaction, ERROR_TEXT)
