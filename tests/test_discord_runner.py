@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import subprocess
 import sys
@@ -97,11 +98,13 @@ def test_rejected_token_is_one_line_without_traceback_or_token(
         fake_discord: type[FakeDiscord], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    caplog.set_level(logging.INFO)
     assert runner.run(bot_settings(tmp_path)) == 1
     out = capsys.readouterr()
     assert out.err.count("\n") == 1 and "rejected the token" in out.err
     assert "Traceback" not in out.err + out.out
     assert TOKEN not in out.err + out.out + caplog.text
+    assert "logging in" in caplog.text and "voice will NOT be supported" not in caplog.text
     assert fake_discord.seen[0][:2] == ("GET", "/api/v10/users/@me")
 
 

@@ -79,3 +79,8 @@ def test_install_steps_work_in_a_fresh_virtualenv(tmp_path: Path) -> None:
                            text=True, env=environment, timeout=60)
     assert check.returncode == 0, check.stderr
     assert check.stdout.startswith("ok: ")
+    # The migrations ship inside the package: the installed copy can create and migrate its database.
+    report = subprocess.run([env_dir / "bin" / "tariffbot", "unanswered"], cwd=elsewhere, capture_output=True,
+                            text=True, env=environment, timeout=60)
+    assert report.returncode == 0, report.stderr
+    assert (tmp_path / "data" / "db.sqlite3").is_file()
