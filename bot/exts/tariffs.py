@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import ui
-from bot.core.model import TariffRecord
+from bot.core.tables import find_tariffs
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -21,15 +21,6 @@ def choices(values: list[str], current: str) -> list[app_commands.Choice[str]]:
     hits = [v for v in values if typed in v.lower()]
     hits.sort(key=lambda v: (not v.lower().startswith(typed), v.lower()))
     return [app_commands.Choice(name=ui.clip(v, 100), value=v[:100]) for v in hits[:25]]
-
-
-def matching(records: tuple[TariffRecord, ...], country: str | None,
-             sector: str | None) -> list[TariffRecord]:
-    """Records for the country and sector (case-insensitive; either may be omitted)."""
-    def same(a: str, b: str | None) -> bool:
-        return b is None or a.casefold() == b.strip().casefold()
-
-    return [r for r in records if same(r.country, country) and same(r.sector, sector)]
 
 
 class Tariffs(commands.Cog):
@@ -45,7 +36,7 @@ class Tariffs(commands.Cog):
                      sector: str | None = None) -> None:
         """Show the matching tariff records."""
         records = self.bot.service.kb.tariffs
-        found = matching(records, country, sector)
+        found = find_tariffs(self.bot.service.engine, country, sector)
         if not found:
             if not records:
                 await ui.send_ephemeral(interaction, "There are no tariff records in the fact base yet.")
@@ -65,7 +56,7 @@ class Tariffs(commands.Cog):
                                    current: str) -> list[app_commands.Choice[str]]:
         """Countries in the fact base (those with the chosen sector, if any)."""
         sector = interaction.namespace.sector
-        records = matching(self.bot.service.kb.tariffs, None, sector) or self.bot.service.kb.tariffs
+        records = find_tariffs(self.bot.service.engine, None, sector) or self.bot.service.kb.tariffs
         return choices(sorted({r.country for r in records}), current)
 
     @tariff.autocomplete("sector")
@@ -73,7 +64,7 @@ class Tariffs(commands.Cog):
                                   current: str) -> list[app_commands.Choice[str]]:
         """Sectors in the fact base (those of the chosen country, if any)."""
         country = interaction.namespace.country
-        records = matching(self.bot.service.kb.tariffs, country, None) or self.bot.service.kb.tariffs
+        records = find_tariffs(self.bot.service.engine, country, None) or self.bot.service.kb.tariffs
         return choices(sorted({r.sector for r in records}), current)
 
 

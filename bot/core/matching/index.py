@@ -18,6 +18,8 @@ INTENT_MISMATCH = 0.6
 UNKNOWN_PENALTY = 0.8
 # A fact that never mentions a country or person the question names is unlikely to answer it.
 ENTITY_MISMATCH = 0.6
+# A word in more facts than this adds no new candidates once rarer words have found some.
+SCAN_LIMIT = 5_000
 TITLE_BONUS = 0.1
 # A fact holding only the broader concept ('usa' for 'washington') matches at this fraction.
 BROADER = 0.9
@@ -113,10 +115,12 @@ class FactIndex:
         remaining = sum(weights[t] for t in known)
         for term in known:
             weight = weights[term]
-            if remaining >= floor * total:
+            huge = matched and len(self.postings[term]) > SCAN_LIMIT
+            if remaining >= floor * total and not huge:
                 for i, strength in self._postings(term).items():
                     matched[i] = matched.get(i, 0.0) + weight * strength
-            else:  # max-score pruning: a fact not seen yet can no longer reach the floor
+            else:  # max-score pruning (a fact not seen yet can no longer reach the floor), or a very
+                # common word once rarer words found candidates: it re-scores them, it adds none
                 for i in matched:
                     matched[i] += weight * self._strength(i, term)
             remaining -= weight
