@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -66,6 +67,7 @@ class FactIndex:
         }
         # A word no fact contains weighs as much as a concept found in a single fact.
         self.unknown_weight = math.log(1 + n)
+        self.title_weights = [sum(self.idf.get(t, 0.0) for t in title) or 1.0 for title in self.titles]
 
     def _strengths(self, fact: Fact, subject: str | None) -> dict[str, float]:
         strengths: dict[str, float] = {}
@@ -100,6 +102,24 @@ class FactIndex:
         wide = self.broader.get(term)
         return max(strength, BROADER * self.strengths[i].get(wide, 0.0)) if wide else strength
 
+    def _confidences(
+        self, analysis: Analysis, matched: dict[int, float], total: float, unknown: int, known: list[str]
+    ) -> dict[int, float]:
+        """Coverage of the question per candidate, lowered for a wrong intent, entity or unknown words."""
+        strong = analysis.intents & STRONG_INTENTS
+        unknown_factor = UNKNOWN_PENALTY ** min(unknown, 2)
+        named = [t for t in known if t in self.entities]
+        confidences = {}
+        for i, value in matched.items():
+            confidence = value / total * unknown_factor
+            intents = self.facts[i].intents
+            if strong and intents and not strong.intersection(intents):
+                confidence *= INTENT_MISMATCH
+            if any(self._strength(i, entity) == 0.0 for entity in named):
+                confidence *= ENTITY_MISMATCH
+            confidences[i] = confidence
+        return confidences
+
     def weights(self, analysis: Analysis) -> dict[str, float]:
         """Each question term's weight: its idf, or the unknown-word weight."""
         return {t: self.idf.get(t, self.unknown_weight) for t in analysis.terms}
@@ -124,22 +144,16 @@ class FactIndex:
                 for i in matched:
                     matched[i] += weight * self._strength(i, term)
             remaining -= weight
-        strong = analysis.intents & STRONG_INTENTS
-        unknown_factor = UNKNOWN_PENALTY ** min(len(weights) - len(known), 2)
-        named = [t for t in known if t in self.entities]
+        confidences = self._confidences(analysis, matched, total, len(weights) - len(known), known)
+        # The title bonus is at most TITLE_BONUS: only facts that close can still make the top `limit`.
+        best = heapq.nlargest(limit, confidences.values())
+        cutoff = max(floor, best[-1] - TITLE_BONUS) if best else floor
         hits = []
-        for i, value in matched.items():
-            fact = self.facts[i]
-            confidence = value / total * unknown_factor
-            if strong and fact.intents and not strong & set(fact.intents):
-                confidence *= INTENT_MISMATCH
-            if any(self._strength(i, entity) == 0.0 for entity in named):
-                confidence *= ENTITY_MISMATCH
-            if confidence < floor:
+        for i, confidence in confidences.items():
+            if confidence < cutoff:
                 continue
             title = self.titles[i]
-            title_weight = sum(self.idf.get(t, 0.0) for t in title) or 1.0
-            overlap = sum(self.idf.get(t, 0.0) for t in title if t in weights) / title_weight
-            hits.append(Hit(fact, min(confidence, 1.0), confidence + TITLE_BONUS * overlap))
+            overlap = sum(self.idf.get(t, 0.0) for t in title if t in weights) / self.title_weights[i]
+            hits.append(Hit(self.facts[i], min(confidence, 1.0), confidence + TITLE_BONUS * overlap))
         hits.sort(key=lambda h: (-h.score, h.fact.id))
         return hits[:limit]
