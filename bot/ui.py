@@ -11,7 +11,7 @@ import discord
 
 from bot.asking import strip_mentions
 from bot.core.answer import Answer, human_date
-from bot.core.model import Fact, KnowledgeBase, Participant, TariffRecord
+from bot.core.model import Fact, Participant, TariffRecord
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -66,33 +66,20 @@ def answer_embed(answer: Answer) -> discord.Embed:
     return embed
 
 
-def _suggestion_index(kb: KnowledgeBase) -> dict[str, str]:
-    cached = _INDEX.get(kb.fingerprint)
-    if cached is None:
-        _INDEX.clear()
-        cached = _INDEX[kb.fingerprint] = {f.question: f.id for f in kb.facts.values()}
-    return cached
-
-
-_INDEX: dict[str, dict[str, str]] = {}
-
-
-def answer_message(answer: Answer, kb: KnowledgeBase) -> dict[str, Any]:
+def answer_message(answer: Answer) -> dict[str, Any]:
     """Keyword arguments for `send`/`reply`: an answer embed with feedback buttons, or a short decline."""
     if answer.fact is not None:
         view = discord.ui.View(timeout=None)
         view.add_item(FeedbackButton(answer.fact.id, helpful=True))
         view.add_item(FeedbackButton(answer.fact.id, helpful=False))
         return {"embed": answer_embed(answer), "view": view, "allowed_mentions": NO_MENTIONS}
-    index = _suggestion_index(kb)
     view = discord.ui.View(timeout=None)
     unlinked: list[str] = []
-    for suggestion in answer.suggestions[:5]:
-        fact_id = index.get(suggestion)
-        if fact_id and re.fullmatch(_FACT_ID, fact_id):
-            view.add_item(SuggestionButton(fact_id, suggestion))
+    for fact in answer.suggested[:5]:
+        if re.fullmatch(_FACT_ID, fact.id):
+            view.add_item(SuggestionButton(fact.id, fact.question))
         else:
-            unlinked.append(suggestion)
+            unlinked.append(fact.question)
     echo = escape(answer.question)
     lines = [f"I can't answer “{echo}” from the articles I have." if echo else DECLINE]
     if view.children:
@@ -189,7 +176,7 @@ class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button],
             answer = bot.service.engine.ask(fact.question)
             if answer.fact is None:
                 answer = Answer(fact.question, fact, 1.0, nearest=fact)
-            await interaction.response.send_message(**answer_message(answer, bot.service.kb))
+            await interaction.response.send_message(**answer_message(answer))
         except Exception:
             log.exception("suggestion button %s failed", self.fact_id)
             await send_ephemeral(interaction, ERROR_TEXT)

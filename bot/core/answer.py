@@ -21,8 +21,13 @@ class Answer:
     question: str
     fact: Fact | None
     confidence: float
-    suggestions: tuple[str, ...] = ()
+    suggested: tuple[Fact, ...] = ()
     nearest: Fact | None = None
+
+    @property
+    def suggestions(self) -> tuple[str, ...]:
+        """'Did you mean' questions: the canonical questions of the suggested facts."""
+        return tuple(f.question for f in self.suggested)
 
     @property
     def answered(self) -> bool:

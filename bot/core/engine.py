@@ -48,5 +48,5 @@ class Engine:
         best = hits[0]
         if best.confidence >= self.settings.answer_threshold:
             return Answer(question, best.fact, best.confidence, nearest=best.fact)
-        suggestions = tuple(h.fact.question for h in hits[: self.settings.max_suggestions])
-        return Answer(question, None, best.confidence, suggestions, nearest=best.fact)
+        suggested = tuple(h.fact for h in hits[: self.settings.max_suggestions])
+        return Answer(question, None, best.confidence, suggested, nearest=best.fact)

@@ -34,7 +34,7 @@ class Ask(commands.Cog):
         answer = self.bot.service.engine.ask(question)
         if answer.fact is None:
             await record_decline(self.bot, answer)
-        await interaction.response.send_message(**ui.answer_message(answer, self.bot.service.kb))
+        await interaction.response.send_message(**ui.answer_message(answer))
 
 
 async def setup(bot: TariffBot) -> None:

@@ -78,7 +78,7 @@ class Questions(commands.Cog):
         answer = self.bot.service.engine.ask(question)
         if answer.fact is None:
             await record_decline(self.bot, answer)
-        await message.reply(**ui.answer_message(answer, self.bot.service.kb))
+        await message.reply(**ui.answer_message(answer))
 
 
 async def setup(bot: TariffBot) -> None:
