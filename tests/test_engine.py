@@ -14,9 +14,10 @@ from tests.question_sets import misses
 
 DATA = Path(__file__).parent / "data"
 TARGET = 0.95
-# holdout.yaml was written blind, by another author, after the engine was tuned on questions.yaml:
-# it scored 75.9% when first run and is kept as a floor against regressions, not tuned to 95%.
-HOLDOUT_FLOOR = 0.87
+# Sets written blind by other authors, each first run after the engine had been tuned on the sets
+# before it. First (blind) scores: holdout 75.9%, blind2 88.6%, blind3 82.4%. They were then used to
+# find general weaknesses, so they are kept as floors against regressions rather than tuned to 95%.
+BLIND_FLOORS = {"holdout.yaml": 0.90, "blind2.yaml": 0.90, "blind3.yaml": 0.89}
 
 
 def test_own_question_set_reaches_the_target(engine: Engine) -> None:
@@ -25,10 +26,11 @@ def test_own_question_set_reaches_the_target(engine: Engine) -> None:
     assert 1 - len(wrong) / total >= TARGET, "\n".join(wrong)
 
 
-def test_blind_holdout_set_does_not_regress(engine: Engine) -> None:
-    wrong, total = misses(engine, DATA / "holdout.yaml")
-    assert total >= 150
-    assert 1 - len(wrong) / total >= HOLDOUT_FLOOR, "\n".join(wrong)
+@pytest.mark.parametrize(("name", "floor"), BLIND_FLOORS.items())
+def test_blind_sets_do_not_regress(engine: Engine, name: str, floor: float) -> None:
+    wrong, total = misses(engine, DATA / name)
+    assert total >= 120
+    assert 1 - len(wrong) / total >= floor, "\n".join(wrong)
 
 
 @pytest.mark.skipif(not (SHARED_DIR / "eval").is_dir(), reason="shared/eval not beside the repo")
