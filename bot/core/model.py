@@ -141,7 +141,3 @@ class KnowledgeBase:
     rounds: tuple[TalkRound, ...]
     vocabulary: Vocabulary
     fingerprint: str
-
-    def facts_about(self, entity_id: str) -> list[Fact]:
-        """Every fact that names the given participant."""
-        return [f for f in self.facts.values() if entity_id in f.about]
