@@ -15,9 +15,9 @@ from tests.question_sets import misses
 DATA = Path(__file__).parent / "data"
 TARGET = 0.95
 # Sets written blind by other authors, each first run after the engine had been tuned on the sets
-# before it. First (blind) scores: holdout 75.9%, blind2 88.6%, blind3 82.4%. They were then used to
-# find general weaknesses, so they are kept as floors against regressions rather than tuned to 95%.
-BLIND_FLOORS = {"holdout.yaml": 0.90, "blind2.yaml": 0.90, "blind3.yaml": 0.89}
+# before it. First (blind) scores: holdout 75.9%, blind2 88.6%, blind3 82.4%, blind4 90.7%. They were
+# then used to find general weaknesses, so they are kept as floors against regressions, not tuned to 95%.
+BLIND_FLOORS = {"holdout.yaml": 0.90, "blind2.yaml": 0.90, "blind3.yaml": 0.89, "blind4.yaml": 0.93}
 
 
 def test_own_question_set_reaches_the_target(engine: Engine) -> None:

@@ -114,8 +114,9 @@ class Lexicon:
             transposed = sorted(word) == sorted(token) and OSA.distance(word, token) == 1
             if word in self.ignored and not transposed:
                 continue  # 'tall' is not a typo of 'all': a real word must not vanish
-            # Short words: only a missing letter ('scot' -> 'scott'), never a dropped one ('care' -> 'car').
-            close = (
+            # Short words: only a missing letter ('scot' -> 'scott'), never a dropped one ('care' -> 'car');
+            # and people get the first letter right ('price' is not 'rice', 'often' not 'soften').
+            close = word[0] == token[0] and (
                 (score >= 82 and size >= 5)
                 or (score >= 85 and len(word) > size)
                 or (size >= 8 and OSA.distance(word, token) <= 2)

@@ -15,6 +15,9 @@ _CONTRACTIONS = (
 )
 _PERCENT = re.compile(r"%")
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DAY_MONTH = re.compile(rf"\b([0-3]?\d)(?:st|nd|rd|th)?\s+({_MONTHS})\b")
+_MONTH_DAY = re.compile(rf"\b({_MONTHS})\s+([0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*(?:%|percent))")
 
 
 def tokenize(text: str) -> list[str]:
@@ -25,6 +28,8 @@ def tokenize(text: str) -> list[str]:
     text = _APOSTROPHES.sub("'", text).lower()
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
+    text = _DAY_MONTH.sub(r"\2 \2\1", text)  # '2 may' -> 'may may2'
+    text = _MONTH_DAY.sub(r"\1 \1\2", text)  # 'april 16' -> 'april april16'
     text = _PERCENT.sub(" percent ", text)
     return _WORD.findall(text)
 
