@@ -39,6 +39,11 @@ def intents() -> discord.Intents:
     return wanted
 
 
+def _no_voice_warning(record: logging.LogRecord) -> bool:
+    """Drop discord.py's start-up warning about voice libraries: this bot never uses voice."""
+    return "voice will NOT be supported" not in record.getMessage()
+
+
 class Cooldowns:
     """Per-user rate limit (`rate` questions every `per` seconds) that warns once per window."""
 
@@ -79,6 +84,7 @@ class TariffBot(commands.Bot):
     """tariffbot: answers questions about the spring 2025 Japan-US tariff talks."""
 
     def __init__(self, settings: Settings, service: KnowledgeService | None = None, **options: Any) -> None:
+        logging.getLogger("discord.client").addFilter(_no_voice_warning)  # added once, however many bots
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

@@ -33,17 +33,10 @@ def _fail(message: str) -> int:
     return 1
 
 
-def _no_voice_warning(record: logging.LogRecord) -> bool:
-    """Drop discord.py's start-up warning about voice libraries: this bot never uses voice."""
-    return "voice will NOT be supported" not in record.getMessage()
-
-
 def _guarded(work, token: str) -> int:
     """Run the coroutine factory; turn every expected failure into one line on stderr and exit 1."""
     import aiohttp
     import discord
-
-    logging.getLogger("discord.client").addFilter(_no_voice_warning)
 
     try:
         return asyncio.run(work(token))
