@@ -38,6 +38,11 @@ _SEEN_SQL = (
 )
 
 
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 text: the form every stored timestamp takes."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 class StoreError(Exception):
     """The database could not be opened, migrated or written, even after retries."""
 
@@ -141,7 +146,7 @@ class Store:
         self, question: str, normalised: str, best_fact_id: str | None, best_confidence: float
     ) -> None:
         """Store one declined question (never a user id)."""
-        asked_at = datetime.now(UTC).isoformat(timespec="seconds")
+        asked_at = utc_now()
 
         async def work(db: aiosqlite.Connection) -> None:
             await db.execute(
@@ -154,7 +159,7 @@ class Store:
 
     async def record_feedback(self, fact_id: str, question: str, helpful: bool) -> None:
         """Store one helpful / not helpful vote on an answer (never a user id)."""
-        created_at = datetime.now(UTC).isoformat(timespec="seconds")
+        created_at = utc_now()
 
         async def work(db: aiosqlite.Connection) -> None:
             await db.execute(

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import ui
-from bot.core.updates.changes import utc_now
+from bot.core.store import utc_now
 from bot.core.updates.records import ALL_TOPICS, Subscription
 
 if TYPE_CHECKING:

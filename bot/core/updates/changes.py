@@ -8,12 +8,13 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from bot.core.answer import human_date
 from bot.core.loader import KnowledgeError
 from bot.core.model import Fact, KnowledgeBase, TariffRecord
+from bot.core.store import utc_now
 from bot.core.updates.records import QueueResult, Snapshot, UpdateItem
 
 log = logging.getLogger(__name__)
@@ -150,11 +151,6 @@ def plan_changes(kb: KnowledgeBase, baseline_recorded: bool, snapshot: dict[str,
             topics = tuple(before.rendering.get("topics") or ())
             plan.changes.append(Change("removed", fact_id, UpdateItem("knowledge", key, topics, text)))
     return plan
-
-
-def utc_now() -> str:
-    """The current UTC time as ISO 8601 text."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 async def check_knowledge(

@@ -14,7 +14,7 @@ import aiohttp
 import feedparser
 
 from bot.config import FeedSettings, UpdateSettings
-from bot.core.updates.changes import utc_now
+from bot.core.store import utc_now
 from bot.core.updates.dedupe import item_keys
 from bot.core.updates.messages import escape_markdown, plain, shorten
 from bot.core.updates.records import FeedState, QueueResult, UpdateItem

@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.core.updates.changes import utc_now
+from bot.core.store import utc_now
 from bot.core.updates.messages import render_digest
 from bot.core.updates.records import Batch
 
