@@ -12,6 +12,7 @@ import discord
 from bot.asking import strip_mentions
 from bot.core.answer import Answer, human_date
 from bot.core.model import Fact, Participant, TariffRecord
+from bot.core.text import clip
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -25,11 +26,6 @@ ERROR_TEXT = "Sorry, something went wrong on my side. The error was logged."
 ECHO_CHARS = 100
 MAX_CITATIONS = 3
 _FACT_ID = r"[a-z0-9][a-z0-9-]{0,80}"
-
-
-def clip(text: str, limit: int) -> str:
-    """Cut text to `limit` characters, ending with '…' when cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def escape(text: str, limit: int = ECHO_CHARS) -> str:

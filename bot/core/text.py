@@ -14,6 +14,11 @@ def normalise_quote(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_QUOTES)).strip()
 
 
+def clip(text: str, limit: int) -> str:
+    """Cut text to `limit` characters, ending with '…' when cut."""
+    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
+
+
 def clean_user_text(text: str, limit: int) -> str:
     """NFKC-fold, drop control characters, collapse whitespace and cut to `limit` characters."""
     text = unicodedata.normalize("NFKC", text[: limit * 4])

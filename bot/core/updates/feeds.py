@@ -15,8 +15,9 @@ import feedparser
 
 from bot.config import FeedSettings, UpdateSettings
 from bot.core.store import utc_now
+from bot.core.text import clip
 from bot.core.updates.dedupe import item_keys
-from bot.core.updates.messages import escape_markdown, plain, shorten
+from bot.core.updates.messages import escape_markdown, plain
 from bot.core.updates.records import FeedState, QueueResult, UpdateItem
 from bot.core.updates.relevance import Relevance, RelevanceIndex
 
@@ -143,12 +144,12 @@ def news_update(feed: str, item: FeedItem, relevance: Relevance) -> UpdateItem:
     keys = item_keys(item.guid, item.link, item.title)
     if not keys:
         keys = ("text:" + hashlib.sha256(f"{item.title}\n{item.summary}".encode()).hexdigest()[:32],)
-    title = escape_markdown(shorten(item.title or item.summary, 200))
+    title = escape_markdown(clip(item.title or item.summary, 200))
     lines = [f"News: {title}"]
     if item.link:
         lines[0] += f" <{item.link}>"
     if item.summary and item.summary != item.title:
-        lines.append(escape_markdown(shorten(item.summary, 200)))
+        lines.append(escape_markdown(clip(item.summary, 200)))
     lines.append(f"({feed}; {relevance.why()})")
     return UpdateItem("news", "news:" + keys[0], ("news",), " ".join(lines), aliases=keys, feed=feed)
 

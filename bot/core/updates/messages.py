@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 
+from bot.core.text import clip
+
 MAX_MESSAGE_CHARS = 2000
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
@@ -23,16 +25,11 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def shorten(text: str, limit: int) -> str:
-    """Cut text to `limit` characters with an ellipsis."""
-    return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
-
-
 def render_digest(texts: list[str]) -> str:
     """One message for one or more updates, each cut so the whole fits in a Discord message."""
     if len(texts) == 1:
         header = "**Tariff talks update**"
-        return shorten(f"{header}\n{texts[0]}", MAX_MESSAGE_CHARS)
+        return clip(f"{header}\n{texts[0]}", MAX_MESSAGE_CHARS)
     header = f"**Tariff talks: {len(texts)} updates**"
     budget = (MAX_MESSAGE_CHARS - len(header) - 1) // len(texts) - 3
-    return header + "".join(f"\n• {shorten(text, budget)}" for text in texts)
+    return header + "".join(f"\n• {clip(text, budget)}" for text in texts)
