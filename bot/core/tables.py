@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.engine import Engine
@@ -10,22 +11,24 @@ from bot.core.model import TariffRecord
 COLUMNS = ("Country", "Sector", "Rate", "Kind", "Status", "As of")
 
 
-def _matches(engine: Engine, wanted: str | None, value: str) -> bool:
-    """True when every concept of `wanted` appears in `value` ('cars' finds 'autos', 'japan' 'Japan')."""
+def _matcher(engine: Engine, wanted: str | None) -> Callable[[str], bool]:
+    """A test for record fields: every concept of `wanted` appears ('cars' finds 'autos', 'japan' 'Japan')."""
     if not wanted:
-        return True
+        return lambda value: True
     want = set(engine.analyse(wanted).terms)
-    have = set(engine.lexicon.analyse(value, repair=False).terms)
-    return (bool(want) and want <= have) or wanted.strip().lower() in value.lower()
+    text = wanted.strip().lower()
+
+    def matches(value: str) -> bool:
+        have = set(engine.lexicon.analyse(value, repair=False).terms)
+        return (bool(want) and want <= have) or text in value.lower()
+
+    return matches
 
 
 def find_tariffs(engine: Engine, country: str | None = None, sector: str | None = None) -> list[TariffRecord]:
     """The tariff records for a country and/or sector (synonyms and typos understood)."""
-    return [
-        t
-        for t in engine.kb.tariffs
-        if _matches(engine, country, t.country) and _matches(engine, sector, t.sector)
-    ]
+    country_matches, sector_matches = _matcher(engine, country), _matcher(engine, sector)
+    return [t for t in engine.kb.tariffs if country_matches(t.country) and sector_matches(t.sector)]
 
 
 @dataclass(frozen=True)
