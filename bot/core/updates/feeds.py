@@ -206,7 +206,8 @@ class FeedPoller:
                 timeout=self.settings.feed_timeout_seconds,
                 max_bytes=self.settings.feed_max_bytes,
             )
-            items = [] if fetched.body is None else parse_items(fetched.body)
+            # feedparser is CPU-bound (up to feed_max_bytes): keep it off the event loop
+            items = [] if fetched.body is None else await asyncio.to_thread(parse_items, fetched.body)
         except FeedError as exc:
             failures = state.consecutive_failures + 1
             next_ts = now + self.backoff(failures)
