@@ -15,10 +15,12 @@ from bot.core.answer import human_date
 from bot.core.loader import KnowledgeError
 from bot.core.model import Fact, KnowledgeBase, TariffRecord
 from bot.core.store import utc_now
+from bot.core.text import clip
 from bot.core.updates.records import QueueResult, Snapshot, UpdateItem
 
 log = logging.getLogger(__name__)
 _TARIFF_FIELDS = ("country", "sector", "kind", "rate_text", "status_text")
+ANSWER_CHARS = 300  # how much of an answer an announcement quotes
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,30 +95,26 @@ def _when(r: dict[str, Any]) -> str:
     return f"{text}, source {r['source']}" if r.get("source") else text
 
 
-def _short(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def describe(kind: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
     """What changed, in one line a person can read."""
     if kind == "new" and new:
         if new["tariff"]:
             return f"New: {_label(new['tariff'])}: {_state(new['tariff'])}, {_when(new)}"
-        return f"New: {new['question']} {_short(new['answer'])} ({_when(new)})"
+        return f"New: {new['question']} {clip(new['answer'], ANSWER_CHARS)} ({_when(new)})"
     if kind == "removed" and old:
         if old["tariff"]:
             return f"Removed: {_label(old['tariff'])}: {_state(old['tariff'])} is no longer in the fact base"
-        said = _short(old["answer"], 150)
+        said = clip(old["answer"], 150)
         return f"Removed: {old['question']} (no longer in the fact base; it said: {said})"
     assert old and new
     if old["tariff"] and new["tariff"] and _state(old["tariff"]) != _state(new["tariff"]):
         return f"{_label(new['tariff'])}: {_state(old['tariff'])} -> {_state(new['tariff'])}, {_when(new)}"
     if old["answer"] != new["answer"]:
         return (
-            f"Updated: {new['question']} {_short(new['answer'])} "
-            f"(was: {_short(old['answer'], 150)}; {_when(new)})"
+            f"Updated: {new['question']} {clip(new['answer'], ANSWER_CHARS)} "
+            f"(was: {clip(old['answer'], 150)}; {_when(new)})"
         )
-    return f"Updated: {new['question']} {_short(new['answer'])} ({_when(new)})"
+    return f"Updated: {new['question']} {clip(new['answer'], ANSWER_CHARS)} ({_when(new)})"
 
 
 def plan_changes(kb: KnowledgeBase, baseline_recorded: bool, snapshot: dict[str, Snapshot]) -> KnowledgePlan:
