@@ -1,10 +1,8 @@
-"""Discord-free helpers for chat questions: question detection, mention stripping, normalising."""
+"""Discord-free helpers for chat questions: question detection and mention stripping."""
 
 from __future__ import annotations
 
 import re
-
-from bot.core.text import clean_user_text
 
 QUESTION_WORDS = frozenset(
     [
@@ -15,8 +13,6 @@ QUESTION_WORDS = frozenset(
 )
 _MENTION = re.compile(r"<@!?(\d+)>")
 _WORD = re.compile(r"[\w']+")
-_PUNCT = re.compile(r"[^\w\s]")
-_SPACE = re.compile(r"\s+")
 
 
 def looks_like_question(text: str) -> bool:
@@ -32,9 +28,3 @@ def strip_mentions(text: str, user_id: int | None) -> str:
     if user_id is None:
         return text.strip()
     return _MENTION.sub(lambda m: "" if int(m.group(1)) == user_id else m.group(0), text).strip()
-
-
-def normalise_question(text: str, limit: int = 500) -> str:
-    """Lower-case, punctuation-free, single-spaced text used to group identical questions."""
-    text = clean_user_text(text, limit).lower()
-    return _SPACE.sub(" ", _PUNCT.sub(" ", text)).strip()

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.asking import looks_like_question, normalise_question, strip_mentions
+from bot.asking import looks_like_question, strip_mentions
 from bot.cli import main
 from bot.core.store import Store
+from bot.core.text import normalise_question
 from tests.helpers import bot_settings
 
 

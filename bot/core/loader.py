@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import string
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -13,21 +14,25 @@ from typing import Any
 import yaml
 
 from bot.core.model import (
+    DECLINE_REASONS,
     INTENTS,
     TARIFF_KINDS,
     TARIFF_STATUSES,
     TOPICS,
     Citation,
+    Conversation,
+    DeclineGroup,
     Fact,
     KnowledgeBase,
     Participant,
     Proposal,
+    SmallTalk,
     Source,
     TalkRound,
     TariffRecord,
     Vocabulary,
 )
-from bot.core.text import normalise_quote
+from bot.core.text import normalise_question, normalise_quote
 
 log = logging.getLogger(__name__)
 # libyaml's parser is ~10x faster; it ships in PyYAML's wheels, with the pure-Python one as fallback.
@@ -35,7 +40,28 @@ _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _YAML_BOOL_HINT = "(quote yes/no/on/off: YAML reads them as true/false)"
-SECTIONS = ("sources", "vocabulary", "participants", "tariffs", "proposals", "rounds", "facts")
+SECTIONS = (
+    "sources",
+    "vocabulary",
+    "participants",
+    "tariffs",
+    "proposals",
+    "rounds",
+    "facts",
+    "declines",
+    "smalltalk",
+    "conversation",
+)
+# What the bot says besides facts, and the placeholders each text may use.
+REPLY_PLACEHOLDERS = {
+    "decline": set(),
+    "suggest": set(),
+    "ambiguous": set(),
+    "horizon": {"horizon"},
+    "now": {"as_of"},
+    "off_topic": {"examples"},
+}
+CONVERSATION_LISTS = ("sample_questions", "later_phrases", "past_words", "plan_words", "now_phrases")
 
 
 class KnowledgeError(Exception):
@@ -135,6 +161,8 @@ FACT_FIELDS: dict[str, tuple[bool, Callable[[Any], Any]]] = {
     "keywords": (False, _text_list),
     "intents": (False, _list_of(INTENTS)),
     "about": (False, _text_list),
+    "examples": (False, _text_list),
+    "gaps": (False, _text_list),
 }
 RECORD_FIELDS: dict[str, dict[str, tuple[bool, Callable[[Any], Any]]]] = {
     "facts": {},
@@ -169,6 +197,16 @@ SOURCE_FIELDS = {
     "date": (True, _date),
     "publisher": (False, _optional_text),
     "file": (True, _text),
+}
+DECLINE_FIELDS = {
+    "id": (True, _identifier),
+    "reason": (True, _one_of(DECLINE_REASONS)),
+    "examples": (True, _text_list),
+}
+SMALLTALK_FIELDS = {
+    "id": (True, _identifier),
+    "phrases": (True, _text_list),
+    "reply": (True, _text),
 }
 VOCABULARY_KEYS = {"synonyms", "intents", "stopwords", "generic", "broader", "entities"}
 
@@ -212,7 +250,7 @@ class _Loader:
         for section, entries in doc.items():
             if section not in SECTIONS:
                 self.problem(name, str(section), f"unknown section (expected one of {', '.join(SECTIONS)})")
-            elif section == "vocabulary":
+            elif section in ("vocabulary", "conversation"):
                 self.raw[section].append((name, entries))
             elif not isinstance(entries, list):
                 self.problem(name, section, "must be a list of entries")
@@ -323,6 +361,94 @@ class _Loader:
             synonyms, intents, frozenset(stopwords), frozenset(generic), broader, frozenset(entities)
         )
 
+    def load_conversation(self) -> Conversation | None:
+        """The reply texts and horizon words (exactly one `conversation:` mapping)."""
+        blocks = self.raw["conversation"]
+        if len(blocks) != 1:
+            where = ", ".join(f for f, _ in blocks) or "knowledge"
+            self.problem(where, "conversation", f"must be defined exactly once (found {len(blocks)})")
+            return None
+        file, block = blocks[0]
+        if not isinstance(block, dict):
+            self.problem(file, "conversation", "must be a mapping")
+            return None
+        ok = True
+        for key in set(block) - {"replies", *CONVERSATION_LISTS}:
+            self.problem(file, "conversation", f"unknown key {key!r}")
+            ok = False
+        replies = block.get("replies")
+        if not isinstance(replies, dict):
+            self.problem(file, "conversation.replies", "must map a reply name to its text")
+            replies, ok = {}, False
+        for key, allowed in REPLY_PLACEHOLDERS.items():
+            text = replies.get(key)
+            if not isinstance(text, str) or not text.strip():
+                self.problem(file, f"conversation.replies.{key}", "must be non-empty text")
+                ok = False
+            elif bad := _placeholders(text) - allowed:
+                self.problem(file, f"conversation.replies.{key}", f"unknown placeholder(s) {sorted(bad)}")
+                ok = False
+        for key in set(replies) - set(REPLY_PLACEHOLDERS):
+            self.problem(file, f"conversation.replies.{key}", "unknown reply")
+            ok = False
+        lists: dict[str, tuple[str, ...]] = {}
+        for key in CONVERSATION_LISTS:
+            try:
+                lists[key] = tuple(w.lower() if key != "sample_questions" else w
+                                   for w in _text_list(block.get(key)))
+            except ValueError as exc:
+                self.problem(file, f"conversation.{key}", f"{exc} {_YAML_BOOL_HINT}")
+                ok = False
+        if not ok:
+            return None
+        return Conversation(replies={k: replies[k].strip() for k in REPLY_PLACEHOLDERS}, **lists)
+
+    def load_smalltalk(self) -> tuple[SmallTalk, ...]:
+        """Kinds of small talk: the phrases that say them and the reply (may use {examples})."""
+        kinds: dict[str, SmallTalk] = {}
+        for i, (file, entry) in enumerate(self.raw["smalltalk"]):
+            data = self.fields(file, entry, SMALLTALK_FIELDS, f"smalltalk[{i}]")
+            if data is None:
+                continue
+            if data["id"] in kinds:
+                self.problem(file, data["id"], "duplicate small-talk id")
+            elif bad := _placeholders(data["reply"]) - {"examples"}:
+                self.problem(file, data["id"], f"reply has unknown placeholder(s) {sorted(bad)}")
+            else:
+                kinds[data["id"]] = SmallTalk(data["id"], data["phrases"], data["reply"])
+        return tuple(kinds.values())
+
+    def load_declines(self) -> tuple[DeclineGroup, ...]:
+        """Groups of questions that must be declined, with the reason."""
+        groups: dict[str, DeclineGroup] = {}
+        for i, (file, entry) in enumerate(self.raw["declines"]):
+            data = self.fields(file, entry, DECLINE_FIELDS, f"declines[{i}]")
+            if data is None:
+                continue
+            if data["id"] in groups:
+                self.problem(file, data["id"], "duplicate decline group id")
+            else:
+                groups[data["id"]] = DeclineGroup(data["id"], data["reason"], data["examples"], file)
+        return tuple(groups.values())
+
+    def check_questions_unique(self, facts: dict[str, Fact], declines: tuple[DeclineGroup, ...]) -> None:
+        """Every example, gap and decline question says something no other entry says."""
+        seen: dict[str, str] = {}
+        for fact in facts.values():
+            seen[normalise_question(fact.question)] = f"the question of {fact.id}"
+        lists = [(f.file, f.id, "example", f.examples) for f in facts.values()]
+        lists += [(f.file, f.id, "gap", f.gaps) for f in facts.values()]
+        lists += [(g.file, g.id, "decline example", g.examples) for g in declines]
+        for file, owner, label, questions in lists:
+            for question in questions:
+                key = normalise_question(question)
+                if not key:
+                    self.problem(file, owner, f"{label} {_clip(question)!r} has no words")
+                elif key in seen:
+                    self.problem(file, owner, f"{label} {_clip(question)!r} duplicates {seen[key]}")
+                else:
+                    seen[key] = f"{label} of {owner}"
+
     def build_fact(self, file: str, data: dict[str, Any], sources: dict[str, Source]) -> Fact | None:
         citations = []
         for cited in data["sources"]:
@@ -345,6 +471,8 @@ class _Loader:
             keywords=data.get("keywords", ()),
             intents=data.get("intents", ()),
             about=data.get("about", ()),
+            examples=data.get("examples", ()),
+            gaps=data.get("gaps", ()),
             file=file,
         )
 
@@ -378,7 +506,11 @@ class _Loader:
         for file, fact_id, key, ref in pending_refs:
             if ref not in participants:
                 self.problem(file, fact_id, f"{key} names unknown participant {ref!r}")
-        if self.problems:
+        conversation = self.load_conversation()
+        smalltalk = self.load_smalltalk()
+        declines = self.load_declines()
+        self.check_questions_unique(facts, declines)
+        if self.problems or conversation is None:
             raise KnowledgeError(self.problems)
         return KnowledgeBase(
             sources=sources,
@@ -407,8 +539,23 @@ class _Loader:
                 for f, d in sorted(records["rounds"], key=lambda r: r[1]["date"])
             ),
             vocabulary=vocabulary,
+            conversation=conversation,
+            smalltalk=smalltalk,
+            declines=declines,
             fingerprint=digest.hexdigest(),
         )
+
+
+def _placeholders(text: str) -> set[str]:
+    """The `{name}` placeholders a reply text uses."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return {"<unbalanced braces>"}
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def load_knowledge(root: Path) -> KnowledgeBase:

@@ -9,6 +9,8 @@ TOPICS = ("tariffs", "autos", "agriculture", "participants", "schedule", "news")
 INTENTS = ("who", "what", "when", "duration", "amount", "why", "where", "yesno", "list")
 TARIFF_KINDS = ("universal", "reciprocal", "sectoral")
 TARIFF_STATUSES = ("in force", "paused")
+# Why a question is declined: a detail the articles do not give, a later event, or another subject.
+DECLINE_REASONS = ("detail", "later", "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,8 @@ class Fact:
     keywords: tuple[str, ...] = ()
     intents: tuple[str, ...] = ()
     about: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+    gaps: tuple[str, ...] = ()
     file: str = ""
 
     def content(self) -> tuple[object, ...]:
@@ -118,6 +122,37 @@ class TalkRound:
 
 
 @dataclass(frozen=True, slots=True)
+class DeclineGroup:
+    """Questions that look on-topic but must be declined, and why (a `reason` of DECLINE_REASONS)."""
+
+    id: str
+    reason: str
+    examples: tuple[str, ...]
+    file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SmallTalk:
+    """A kind of chat that is not a question (greeting, thanks...), the phrases that say it, its reply."""
+
+    id: str
+    phrases: tuple[str, ...]
+    reply: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """What the bot says besides facts, and the words that mark questions about later events or 'now'."""
+
+    replies: dict[str, str]
+    sample_questions: tuple[str, ...]
+    later_phrases: tuple[str, ...]
+    past_words: tuple[str, ...]
+    plan_words: tuple[str, ...]
+    now_phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Vocabulary:
     """Curated words: synonyms, question intents, and words that carry no meaning."""
 
@@ -140,4 +175,12 @@ class KnowledgeBase:
     proposals: tuple[Proposal, ...]
     rounds: tuple[TalkRound, ...]
     vocabulary: Vocabulary
+    conversation: Conversation
+    smalltalk: tuple[SmallTalk, ...]
+    declines: tuple[DeclineGroup, ...]
     fingerprint: str
+
+    @property
+    def horizon(self) -> date:
+        """The date of the newest source: nothing after it is known."""
+        return max(s.date for s in self.sources.values())

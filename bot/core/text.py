@@ -7,6 +7,7 @@ import unicodedata
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"'})
 _SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s]")
 
 
 def normalise_quote(text: str) -> str:
@@ -24,3 +25,9 @@ def clean_user_text(text: str, limit: int) -> str:
     text = unicodedata.normalize("NFKC", text[: limit * 4])
     text = "".join(ch if ch.isprintable() else " " for ch in text)
     return _SPACE.sub(" ", text).strip()[:limit]
+
+
+def normalise_question(text: str, limit: int = 500) -> str:
+    """Lower-case, punctuation-free, single-spaced text: the key under which identical questions meet."""
+    text = clean_user_text(text, limit).lower()
+    return _SPACE.sub(" ", _PUNCT.sub(" ", text)).strip()

@@ -9,8 +9,9 @@ import discord
 from discord.ext import commands
 
 from bot import ui
-from bot.asking import looks_like_question, normalise_question, strip_mentions
+from bot.asking import looks_like_question, strip_mentions
 from bot.core.answer import Answer
+from bot.core.text import normalise_question
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
