@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.core.answer import render_text
 from bot.core.loader import KnowledgeError, load_knowledge
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,7 @@ def _service(settings: Settings):
     from bot.core.service import KnowledgeService
 
     try:
-        return KnowledgeService(settings.knowledge_dir, settings.engine)
+        return KnowledgeService(settings.knowledge_dir, settings.engine, settings.cache_dir)
     except KnowledgeError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         raise SystemExit(1) from None
@@ -68,10 +67,10 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
             else:
-                print(render_text(answer), end="\n\n", flush=True)
+                print(answer.reply, end="\n\n", flush=True)
         return 0
     answer = engine.ask(" ".join(args.question))
-    print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else render_text(answer))
+    print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else answer.reply)
     return 0
 
 
@@ -92,15 +91,22 @@ def cmd_tariff(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
-    """Validate the fact base."""
+    """Validate the fact base, then that the matcher can tell its questions apart."""
+    from bot.core.engine import Engine
+
     try:
         kb = load_knowledge(settings.knowledge_dir)
     except KnowledgeError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
+    problems = Engine(kb, settings.engine).index.conflicts()
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 1
+    examples = sum(len(f.examples) for f in kb.facts.values())
     print(
-        f"ok: {len(kb.facts)} facts, {len(kb.sources)} sources, {len(kb.tariffs)} tariffs, "
-        f"{len(kb.participants)} participants; every quote found in its source"
+        f"ok: {len(kb.facts)} facts, {examples} examples, {len(kb.sources)} sources, "
+        f"{len(kb.tariffs)} tariffs, {len(kb.participants)} participants; every quote found in its source"
     )
     return 0
 

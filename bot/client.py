@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import discord
@@ -93,9 +94,13 @@ class TariffBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self.service = service or KnowledgeService(settings.knowledge_dir, settings.engine)
+        self.service = service or KnowledgeService(
+            settings.knowledge_dir, settings.engine, settings.cache_dir
+        )
         self.store = Store(settings.database)
         self.cooldowns = Cooldowns(settings.discord.cooldown_rate, settings.discord.cooldown_seconds)
+        # '/tariff japan' typed as a message: command name -> the message that command sends (by extension).
+        self.text_commands: dict[str, Callable[[str], dict[str, Any]]] = {}
 
     async def setup_hook(self) -> None:
         """Open the store (applying migrations), register persistent buttons and load the extensions."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.settings import EngineSettings
 from bot.paths import default_config_path
 
 DATABASE_ENV = "TARIFFBOT_DATABASE"
@@ -16,16 +17,6 @@ DATABASE_ENV = "TARIFFBOT_DATABASE"
 
 class ConfigError(Exception):
     """The configuration file is missing, malformed or has a bad value."""
-
-
-@dataclass(frozen=True)
-class EngineSettings:
-    """How sure the matcher must be, and how much it reads."""
-
-    answer_threshold: float = 0.62
-    suggestion_threshold: float = 0.3
-    max_suggestions: int = 3
-    max_question_chars: int = 500
 
 
 @dataclass(frozen=True)
@@ -67,6 +58,7 @@ class Settings:
 
     knowledge_dir: Path
     database: Path
+    cache_dir: Path | None = None
     log_level: str = "INFO"
     engine: EngineSettings = field(default_factory=EngineSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
@@ -92,6 +84,13 @@ def _section(cls: type, data: Any, name: str) -> Any:
             if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
                 raise ConfigError(f"{name}.{key}: must be a list of channel ids")
             value = tuple(value)
+        elif key == "answer_threshold":
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1
+            ):
+                raise ConfigError(
+                    f"{name}.{key}: must be a number between 0 and 1, or null for the fitted one"
+                )
         elif key == "sync_guild":
             if value is not None and not isinstance(value, int):
                 raise ConfigError(f"{name}.{key}: must be a guild id or null")
@@ -126,7 +125,7 @@ def load_settings(path: Path | None = None) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     base = path.parent
-    top = {"knowledge_dir", "database", "log_level", "engine", "discord", "updates"}
+    top = {"knowledge_dir", "database", "cache_dir", "log_level", "engine", "discord", "updates"}
     unknown = set(data) - top
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(map(str, unknown)))}")
@@ -134,6 +133,9 @@ def load_settings(path: Path | None = None) -> Settings:
     settings = Settings(
         knowledge_dir=base / str(data.get("knowledge_dir") or "knowledge"),
         database=base / str(database),
+        cache_dir=None
+        if "cache_dir" in data and data["cache_dir"] is None
+        else base / str(data.get("cache_dir") or "data/cache"),
         log_level=str(data.get("log_level") or "INFO").upper(),
         engine=_section(EngineSettings, data.get("engine"), "engine"),
         discord=_section(DiscordSettings, data.get("discord"), "discord"),

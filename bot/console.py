@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass, field
 from typing import TextIO
 
-from bot.core.answer import render_text
+from bot.core.answer import Kind, human_date
+from bot.core.model import Fact
+from bot.core.people import find_participant
 from bot.core.service import KnowledgeService
 from bot.core.tables import tariff_table
+from bot.core.text_commands import parse_text_command
 
 BANNER = (
     "tariffbot - ask about the spring 2025 Japan-US tariff talks (offline).\n"
     "Try: who is akazawa? | tariff on japanese cars? | when are the next talks?\n"
-    "Commands: /tariff [COUNTRY], /sources, /help, /quit"
+    "Commands: /tariff [COUNTRY], /who NAME, /proposals, /timeline, /sources, /help, /quit\n"
+    "When I ask which of several things you meant, answer with its number."
 )
 PROMPT = "you> "
+QUIT = frozenset({"/quit", "/exit", "quit", "exit"})
+
+
+@dataclass
+class Conversation:
+    """What the console remembers between lines: the choices it just offered."""
+
+    choices: tuple[Fact, ...] = field(default=())
 
 
 def chat(service: KnowledgeService, stdin: TextIO, stdout: TextIO) -> int:
@@ -24,6 +37,7 @@ def chat(service: KnowledgeService, stdin: TextIO, stdout: TextIO) -> int:
         with contextlib.suppress(ImportError):
             import readline  # noqa: F401  (line editing and history where available)
     print(BANNER, file=stdout)
+    conversation = Conversation()
     while True:
         if interactive:
             try:
@@ -37,28 +51,55 @@ def chat(service: KnowledgeService, stdin: TextIO, stdout: TextIO) -> int:
             if not line:
                 print(file=stdout)
                 return 0
-        reply = respond(service, line.strip())
+        reply = respond(service, line.strip(), conversation)
         if reply is None:
             return 0
         if reply:
             print(reply, end="\n\n", file=stdout, flush=True)
 
 
-def respond(service: KnowledgeService, line: str) -> str | None:
+def respond(service: KnowledgeService, line: str, conversation: Conversation | None = None) -> str | None:
     """The reply to one console line; None means quit, '' means nothing to say."""
+    conversation = conversation if conversation is not None else Conversation()
     if not line:
         return ""
-    command, _, rest = line.partition(" ")
-    match command.lower():
-        case "/quit" | "/exit" | "quit" | "exit":
-            return None
-        case "/help":
-            return BANNER
-        case "/tariff":
-            return tariff_table(service.engine, rest.strip() or None).text
-        case "/sources":
+    if line.lower() in QUIT:
+        return None
+    choices, conversation.choices = conversation.choices, ()
+    if line.isdigit() and choices:
+        number = int(line)
+        if 1 <= number <= len(choices):
+            return service.engine.answer_for(choices[number - 1]).reply
+    command = parse_text_command(line)
+    if command is not None and command.name != "ask":
+        return _command(service, command.name, command.argument)
+    answer = service.engine.ask(command.argument if command else line)
+    if answer.kind is Kind.AMBIGUOUS:
+        conversation.choices = answer.suggested
+    return answer.reply
+
+
+def _command(service: KnowledgeService, name: str, argument: str) -> str:
+    """The text form of a command typed in the console."""
+    kb = service.kb
+    match name:
+        case "tariff":
+            return tariff_table(service.engine, argument or None).text
+        case "who":
+            person = find_participant(kb, argument) if argument else None
+            if person is None:
+                names = ", ".join(sorted(p.name for p in kb.participants.values()))
+                return f"Who do you mean? People I know: {names}."
+            return service.engine.answer_for(person.fact).reply
+        case "proposals":
             return "\n".join(
-                f"- {s.title} ({s.date.isoformat()}){f', {s.publisher}' if s.publisher else ''}"
-                for s in service.kb.sources.values()
+                f"- {p.name}: {p.status} (as of {human_date(p.fact.as_of)})" for p in kb.proposals
             )
-    return render_text(service.engine.ask(line))
+        case "timeline":
+            return "\n".join(f"- {human_date(r.date)}: {r.name}, {r.place}" for r in kb.rounds)
+        case "sources":
+            return "\n".join(
+                f"- {s.title} ({human_date(s.date)}){f', {s.publisher}' if s.publisher else ''}"
+                for s in sorted(kb.sources.values(), key=lambda s: s.date)
+            )
+    return BANNER

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.asking import strip_mentions
-from bot.core.answer import Answer, human_date
+from bot.core.answer import Answer, Kind, human_date
 from bot.core.model import Fact, Participant, TariffRecord
 from bot.core.text import clip
 
@@ -21,7 +21,6 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 COLOUR = discord.Colour.blurple()
-DECLINE = "I can't answer that from the articles I have."
 ERROR_TEXT = "Sorry, something went wrong on my side. The error was logged."
 ECHO_CHARS = 100
 MAX_CITATIONS = 3
@@ -54,35 +53,39 @@ def fact_embed(fact: Fact, title: str | None = None) -> discord.Embed:
 
 
 def answer_embed(answer: Answer) -> discord.Embed:
-    """The embed of an answered question (footer: confidence)."""
+    """The embed of an answered question (footer: confidence; a note when it asked about 'now')."""
     assert answer.fact is not None
     embed = fact_embed(answer.fact)
+    if answer.now and answer.as_of:
+        embed.insert_field_at(1, name="Note", value=clip(answer.as_of, 1024), inline=False)
     embed.set_footer(text=f"Matched with {answer.confidence:.0%} confidence · "
                           "answers come only from the articles")
     return embed
 
 
+def choice_view(facts: Iterable[Fact]) -> discord.ui.View | None:
+    """Buttons that answer each offered fact when clicked (they keep working after a restart)."""
+    view = discord.ui.View(timeout=None)
+    for fact in list(facts)[:5]:
+        if re.fullmatch(_FACT_ID, fact.id):
+            view.add_item(SuggestionButton(fact.id, fact.question))
+    return view if view.children else None
+
+
 def answer_message(answer: Answer) -> dict[str, Any]:
-    """Keyword arguments for `send`/`reply`: an answer embed with feedback buttons, or a short decline."""
-    if answer.fact is not None:
+    """Keyword arguments for `send`/`reply`: an answer embed with feedback buttons; otherwise the
+    reply's words, with the facts it offers ("did you mean", "which one") as buttons."""
+    if answer.kind is Kind.ANSWER and answer.fact is not None:
         view = discord.ui.View(timeout=None)
         view.add_item(FeedbackButton(answer.fact.id, helpful=True))
         view.add_item(FeedbackButton(answer.fact.id, helpful=False))
         return {"embed": answer_embed(answer), "view": view, "allowed_mentions": NO_MENTIONS}
-    view = discord.ui.View(timeout=None)
-    unlinked: list[str] = []
-    for fact in answer.suggested[:5]:
-        if re.fullmatch(_FACT_ID, fact.id):
-            view.add_item(SuggestionButton(fact.id, fact.question))
-        else:
-            unlinked.append(fact.question)
-    echo = escape(answer.question)
-    lines = [f"I can't answer “{echo}” from the articles I have." if echo else DECLINE]
-    if view.children:
-        lines.append("Did you mean one of these?")
-    lines += [f"• {escape(s, 200)}" for s in unlinked]
-    out: dict[str, Any] = {"content": "\n".join(lines), "allowed_mentions": NO_MENTIONS}
-    if view.children:
+    view = choice_view(answer.suggested)
+    text = answer.lead or answer.reply
+    if view is not None and answer.kind is not Kind.AMBIGUOUS:
+        text += "\nDid you mean one of these?"
+    out: dict[str, Any] = {"content": clip(text, 2000), "allowed_mentions": NO_MENTIONS}
+    if view is not None:
         out["view"] = view
     return out
 
@@ -169,9 +172,7 @@ class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button],
             if fact is None:
                 await send_ephemeral(interaction, "That suggestion is no longer in the fact base.")
                 return
-            answer = bot.service.engine.ask(fact.question)
-            if answer.fact is None:
-                answer = Answer(fact.question, fact, 1.0, nearest=fact)
+            answer = bot.service.engine.answer_for(fact)
             await interaction.response.send_message(**answer_message(answer))
         except Exception:
             log.exception("suggestion button %s failed", self.fact_id)

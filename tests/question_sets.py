@@ -1,35 +1,17 @@
-"""Scoring of question sets written like ../shared/eval/dev-questions.yaml (same matching rules)."""
+"""Scoring the engine on question sets written like ../shared/eval/dev-questions.yaml."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-import yaml
-
 from bot.core.engine import Engine
+from bot.core.evaluation import Score, load_set
 
 
-def alternative_matches(alternative: object, text: str) -> bool:
-    """Numbers match as whole numbers, words at a word start, case-insensitive."""
-    alt = str(alternative)
-    escaped = re.escape(alt)
-    pattern = rf"(?<![\d.]){escaped}(?![\d])" if re.fullmatch(r"[\d.]+", alt) else rf"(?<!\w){escaped}"
-    return re.search(pattern, text, re.I) is not None
-
-
-def misses(engine: Engine, path: Path) -> tuple[list[str], int]:
-    """The items the engine gets wrong, and how many items there are."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    wrong = []
-    for item in data["inscope"]:
-        answer = engine.ask(item["q"])
-        text = answer.fact.answer if answer.fact else ""
-        ok = answer.answered and all(any(alternative_matches(a, text) for a in g) for g in item["expect"])
-        if not ok:
-            wrong.append(f"in  | {item['q']} | {text[:80]}")
-    for item in data["outscope"]:
-        answer = engine.ask(item["q"])
-        if answer.answered:
-            wrong.append(f"out | {item['q']} | {answer.fact.id}")
-    return wrong, len(data["inscope"]) + len(data["outscope"])
+def score_set(engine: Engine, path: Path) -> Score:
+    """Ask every question of the set and score the answers as score.py does."""
+    score = Score()
+    for item in load_set(path):
+        answer = engine.ask(item.question)
+        score.add(item, answer.fact.answer if answer.answered and answer.fact else None)
+    return score

@@ -97,8 +97,8 @@ def test_the_shipped_fact_base_passes(knowledge_copy: Path, capsys: pytest.Captu
         ),
         (
             "participants.yaml",
-            "topics: [participants]\n    intents: [who, what]\n    keywords: [name, treasury",
-            "topics: [politics]\n    intents: [who, what]\n    keywords: [name, treasury",
+            "topics: [participants]\n    intents: [who, what, when, where]\n    keywords: [name, treasury",
+            "topics: [politics]\n    intents: [who, what, when, where]\n    keywords: [name, treasury",
             "participants.yaml: bessent: topics must be one of",
         ),
         (

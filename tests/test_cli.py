@@ -12,7 +12,18 @@ import pytest
 from bot.cli import main
 from bot.paths import PROJECT_DIR
 
-JSON_KEYS = {"question", "answered", "answer", "fact_id", "confidence", "as_of", "sources", "suggestions"}
+JSON_KEYS = {
+    "question",
+    "kind",
+    "answered",
+    "answer",
+    "reply",
+    "fact_id",
+    "confidence",
+    "as_of",
+    "sources",
+    "suggestions",
+}
 
 
 def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -39,7 +50,7 @@ def test_ask_prints_answer_date_quote_and_source(capsys: pytest.CaptureFixture[s
 def test_ask_declines_with_suggestions(capsys: pytest.CaptureFixture[str]) -> None:
     main(["ask", "what did bessent say in the meeting"])
     out = capsys.readouterr().out
-    assert out.startswith("I don't know") and "Did you mean:" in out
+    assert out.startswith("I can't answer that from the articles I have.") and "Did you mean:" in out
 
 
 def test_ask_json_is_the_exact_contract(capsys: pytest.CaptureFixture[str]) -> None:
@@ -51,6 +62,8 @@ def test_ask_json_is_the_exact_contract(capsys: pytest.CaptureFixture[str]) -> N
     assert 0 < data["confidence"] <= 1 and data["as_of"] == "2025-05-01"
     assert data["sources"] and set(data["sources"][0]) == {"title", "date", "quote"}
     assert data["suggestions"] == []
+    assert data["kind"] == "answer" and data["reply"].startswith(data["answer"])
+    assert '"' + data["sources"][0]["quote"] + '"' in data["reply"]
 
 
 def test_ask_json_decline_has_nulls(capsys: pytest.CaptureFixture[str]) -> None:
@@ -59,10 +72,23 @@ def test_ask_json_decline_has_nulls(capsys: pytest.CaptureFixture[str]) -> None:
     assert data["answered"] is False
     assert data["answer"] is None and data["fact_id"] is None and data["as_of"] is None
     assert data["sources"] == [] and isinstance(data["suggestions"], list)
+    assert data["kind"] == "decline" and data["reply"]
+
+
+def test_ask_json_kinds_and_replies(capsys: pytest.CaptureFixture[str]) -> None:
+    for question, kind in [
+        ("hi", "smalltalk"),
+        ("did they sign a deal in july?", "horizon"),
+        ("3+3", "decline"),
+    ]:
+        main(["ask", "--json", question])
+        data = json.loads(capsys.readouterr().out)
+        assert data["kind"] == kind and data["answered"] is False and data["answer"] is None
+        assert data["reply"] and data["fact_id"] is None
 
 
 def test_stdin_mode_prints_one_json_line_per_input_line_in_order() -> None:
-    questions = ["who is greer", "", "lol", "   ", "when are the next talks", "x" * 100_000]
+    questions = ["who is greer", "", "lol", "   ", "when are the next ministerial talks", "x" * 100_000]
     result = _run("ask", "--json", "-", stdin="\n".join(questions) + "\n")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -78,11 +104,12 @@ def test_python_m_bot_and_the_script_agree() -> None:
 
 
 def test_chat_answers_until_end_of_input() -> None:
-    result = _run("chat", stdin="who is bessent\n\n/tariff japan\nhow old is akazawa\n")
+    result = _run("chat", stdin="who is bessent\n\n/tariff japan\nhow old is akazawa\nthanks\n")
     assert result.returncode == 0
     assert "Treasury Secretary" in result.stdout
     assert "reciprocal" in result.stdout and "24%" in result.stdout
-    assert "I don't know" in result.stdout
+    assert "I can't answer that from the articles I have." in result.stdout
+    assert "You're welcome!" in result.stdout
 
 
 def test_chat_quits_on_command() -> None:

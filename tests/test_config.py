@@ -13,7 +13,7 @@ from bot.paths import PROJECT_DIR
 def test_the_shipped_config_matches_the_defaults() -> None:
     settings = load_settings(PROJECT_DIR / "config.yaml")
     assert settings.knowledge_dir == PROJECT_DIR / "knowledge"
-    assert settings.engine.answer_threshold == 0.62 and settings.engine.max_suggestions == 3
+    assert settings.engine.answer_threshold is None and settings.engine.max_suggestions == 3
     assert settings.updates.feeds == ()
 
 
@@ -42,7 +42,8 @@ def test_environment_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     ("text", "message"),
     [
         ("colour: red\n", "unknown setting(s) colour"),
-        ("engine:\n  answer_threshold: high\n", "engine.answer_threshold: must be a non-negative number"),
+        ("engine:\n  answer_threshold: high\n", "engine.answer_threshold: must be a number between 0 and 1"),
+        ("engine:\n  answer_threshold: 7\n", "engine.answer_threshold: must be a number between 0 and 1"),
         ("discord:\n  questions_only: 1\n", "discord.questions_only: must be true or false"),
         (
             "discord:\n  watched_channels: [general]\n",

@@ -8,7 +8,7 @@ import pytest
 from discord import app_commands
 
 from bot import ui
-from bot.core.answer import Answer, human_date
+from bot.core.answer import Answer, Kind, human_date
 from tests.helpers import (
     APP_ID,
     GUILD_ID,
@@ -54,22 +54,31 @@ async def test_ask_answers_in_guilds_and_dms(harness: Harness, dm: bool) -> None
     answer = harness.bot.service.engine.ask("who is akazawa")
     if answer.fact:
         assert data["embeds"][0]["description"] == answer.fact.answer
-        assert data["embeds"][0]["fields"][0] == {"name": "As of", "value": human_date(answer.fact.as_of),
-                                                  "inline": False}
+        assert data["embeds"][0]["fields"][0] == {
+            "name": "As of",
+            "value": human_date(answer.fact.as_of),
+            "inline": False,
+        }
         assert custom_ids(data) == [f"tb:fb:1:{answer.fact.id}", f"tb:fb:0:{answer.fact.id}"]
     else:
         assert data["content"].startswith("I can't answer")
 
 
-async def test_ask_decline_is_stored_and_echo_is_escaped(harness: Harness) -> None:
-    question = "@everyone what is the airspeed velocity of an unladen swallow"
+async def test_ask_decline_is_stored_and_nothing_is_echoed(harness: Harness) -> None:
+    question = "@everyone what is the tariff on vietnamese shoes [x](http://evil.example)"
     answer = harness.bot.service.engine.ask(question)
+    assert answer.kind is Kind.DECLINE
     data = callback(await harness.slash("ask", {"question": question}))
-    if answer.fact is not None:
-        pytest.skip("the engine answered the nonsense question")
-    assert "@\u200beveryone" in data["content"]
+    assert data["content"].startswith(answer.lead) and "everyone" not in data["content"]
+    assert "evil" not in data["content"] and data["allowed_mentions"] == {"parse": []}
     rows = await harness.bot.store.declined_summary()
     assert [r["example"] for r in rows] == [question]
+
+
+async def test_small_talk_is_answered_and_never_stored(harness: Harness) -> None:
+    data = callback(await harness.slash("ask", {"question": "thanks!"}))
+    assert data["content"].startswith("You're welcome!")
+    assert await harness.bot.store.declined_summary() == []
 
 
 async def test_tariff_without_options_lists_every_record(harness: Harness) -> None:
@@ -137,13 +146,16 @@ async def test_who_autocomplete_and_answer(harness: Harness) -> None:
     assert sent.json["type"] == 8
     choices = sent.json["data"]["choices"]
     assert {"name": ui.clip(f"{person.name} ({person.role})", 100), "value": person.id} in choices
-    assert all(typed in c["name"].lower() or typed in str(people[c["value"]].aliases).lower()
-               for c in choices)
+    assert all(
+        typed in c["name"].lower() or typed in str(people[c["value"]].aliases).lower() for c in choices
+    )
     (embed,) = callback(await harness.slash("who", {"person": person.id}))["embeds"]
     assert embed["title"] == person.name
     assert embed["description"] == person.fact.answer
-    assert embed["fields"][:2] == [{"name": "Role", "value": person.role, "inline": True},
-                                   {"name": "Country", "value": person.country, "inline": True}]
+    assert embed["fields"][:2] == [
+        {"name": "Role", "value": person.role, "inline": True},
+        {"name": "Country", "value": person.country, "inline": True},
+    ]
     (embed,) = callback(await harness.slash("who", {"person": person.name.upper()}, dm=True))["embeds"]
     assert embed["title"] == person.name
 
@@ -176,7 +188,8 @@ async def test_help_is_ephemeral_and_lists_the_commands(harness: Harness) -> Non
 
 
 async def test_a_failing_command_answers_ephemerally_and_logs_the_traceback(
-        harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     def boom(question: str) -> Answer:
         raise ValueError("kaboom in the engine")
 

@@ -1,22 +1,54 @@
-"""Question -> best fact with a confidence, or a decline with 'did you mean' suggestions."""
+"""Question -> what the bot says: a sourced fact, a decline, a choice, small talk, or the horizon."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
+from typing import Any
 
-from bot.config import EngineSettings
-from bot.core.answer import Answer
-from bot.core.matching.index import FactIndex, Hit
+from bot.core.answer import Answer, Kind
+from bot.core.matching.decision import DecisionModel, Verdict
+from bot.core.matching.features import candidate_features
+from bot.core.matching.horizon import HorizonReader
+from bot.core.matching.index import DocKind, FactIndex, Neighbours
+from bot.core.matching.intake import is_not_a_question, strip_numbering
 from bot.core.matching.lexicon import Analysis, Lexicon
+from bot.core.matching.smalltalk import SmallTalkReader
 from bot.core.matching.tokens import tokenize
-from bot.core.model import KnowledgeBase
-from bot.core.text import clean_user_text
+from bot.core.model import Fact, KnowledgeBase
+from bot.core.replies import Replies, Said
+from bot.core.settings import EngineSettings
+from bot.core.text import clean_user_text, normalise_question
 
 log = logging.getLogger(__name__)
+CANDIDATES = 5  # facts the decision model weighs for one question
+LATER_NEIGHBOUR = 0.6  # a declined question this close to one about later events gets the horizon reply
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A fact that may answer the question: P(right), and the features the model weighed."""
+
+    fact: Fact
+    probability: float
+    features: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A message read: either already answered by a rule (small talk, horizon...) or matched for the model."""
+
+    question: str
+    text: str
+    answer: Answer | None = None
+    analysis: Analysis | None = None
+    neighbours: Neighbours | None = None
+    features: tuple[tuple[Fact, dict[str, float]], ...] = ()
+    now: bool = False  # the question asks about the present
 
 
 class Engine:
-    """Matches questions against a KnowledgeBase: vocabulary, aliases, typos and intent."""
+    """Matches questions against a KnowledgeBase through examples, vocabulary, typos and intent."""
 
     def __init__(self, kb: KnowledgeBase, settings: EngineSettings | None = None) -> None:
         self.kb = kb
@@ -25,28 +57,174 @@ class Engine:
         self.lexicon = Lexicon(kb.vocabulary, aliases)
         facts = list(kb.facts.values())
         for fact in facts:
-            texts = (fact.question, fact.answer, *fact.keywords)
-            self.lexicon.add_known(t for text in texts for t in tokenize(text))
+            self.lexicon.add_known(
+                t for text in (fact.question, fact.answer, *fact.keywords) for t in tokenize(text)
+            )
+        # What names a fact's subject: a person by name; a tariff record by its rate ('the 24% one').
         subjects = {p.fact.id: p.id for p in kb.participants.values()}
+        subjects |= {t.fact.id: f"{t.rate:g}" for t in kb.tariffs if t.rate is not None}
         entities = kb.vocabulary.entities | set(kb.participants)
-        self.index = FactIndex(facts, self.lexicon, subjects, kb.vocabulary.broader, frozenset(entities))
+        self.index = FactIndex(
+            facts, kb.declines, self.lexicon, subjects, kb.vocabulary.broader, frozenset(entities)
+        )
+        self.model = kb.decision
+        self.threshold = (
+            self.settings.answer_threshold
+            if self.settings.answer_threshold is not None
+            else self.model.threshold
+        )
+        self.replies = Replies(kb.conversation, kb.horizon)
+        self.horizon = HorizonReader(kb.conversation, kb.horizon)
+        self.smalltalk = SmallTalkReader(kb.smalltalk, kb.vocabulary.stopwords)
+
+    def prepare(self, question: str) -> str:
+        """The text that is matched: cleaned, cut to size, without a leading question number."""
+        return strip_numbering(clean_user_text(question, self.settings.max_question_chars))
 
     def analyse(self, question: str) -> Analysis:
         """The concepts and intents the engine reads in a question (for debugging and tests)."""
-        return self.lexicon.analyse(clean_user_text(question, self.settings.max_question_chars))
+        return self.lexicon.analyse(self.prepare(question))
 
-    def rank(self, question: str, limit: int = 5) -> list[Hit]:
-        """The best candidate facts for a question, best first, down to the suggestion threshold."""
-        analysis = self.analyse(question)
-        return self.index.search(analysis, self.settings.suggestion_threshold, limit)
+    def read(self, question: str) -> Reading:
+        """Everything before the decision: rules for what is no question, small talk and later events;
+        otherwise the candidate facts with their features."""
+        text = self.prepare(question)
+        if is_not_a_question(text):
+            return Reading(
+                question, text, self._say(question, Kind.DECLINE, self.replies.off_topic(), noise=True)
+            )
+        tokens = self.lexicon.tokens(text)
+        talk = self.smalltalk.read(tokens, self.lexicon.is_ignored)
+        if talk is not None:
+            said = self.replies.smalltalk(talk)
+            return Reading(question, text, self._say(question, Kind.SMALLTALK, said, smalltalk=talk.id))
+        analysis = self.lexicon.analyse_tokens(tokens)
+        if not any(self.index.is_known(t) for t in analysis.terms):
+            said = self.replies.off_topic()
+            return Reading(question, text, self._say(question, Kind.DECLINE, said, noise=not analysis.terms))
+        near = self.index.neighbours(analysis)
+        pool = set(near.examples) | set(near.coverage)
+        top = sorted(pool, key=lambda i: (-(near.examples.get(i, 0.0) + near.coverage.get(i, 0.0)), i))
+        features = tuple(
+            (self.index.facts[i], candidate_features(self.index, analysis, near, i)) for i in top[:CANDIDATES]
+        )
+        reading = Reading(question, text, None, analysis, near, features, self.horizon.asks_now(tokens))
+        if self.horizon.is_later(text, tokens):
+            candidates = self.candidates(reading)
+            return replace(reading, answer=self._horizon(reading, candidates))
+        return reading
+
+    def candidates(self, reading: Reading, model: DecisionModel | None = None) -> list[Candidate]:
+        """The candidate facts with P(right) under the model, best first."""
+        model = model or self.model
+        scored = [Candidate(fact, model.probability(f), f) for fact, f in reading.features]
+        scored.sort(key=lambda c: (-c.probability, c.fact.id))
+        return scored
+
+    def decide(
+        self, reading: Reading, model: DecisionModel | None = None, threshold: float | None = None
+    ) -> Answer:
+        """Answer, decline (with "did you mean"), or ask which fact was meant."""
+        if reading.answer is not None:
+            return reading.answer
+        model = model or self.model
+        candidates = self.candidates(reading, model)
+        best = candidates[0] if candidates else None
+        runner_up = candidates[1].probability if len(candidates) > 1 else 0.0
+        threshold = self.threshold if threshold is None else threshold
+        confidence = model.answer_probability(best.features, best.probability, runner_up) if best else 0.0
+        verdict = (
+            model.verdict(confidence, best.probability, runner_up, best.features, threshold)
+            if best
+            else Verdict.DECLINE
+        )
+        exact = self.index.exact.get(normalise_question(reading.text))
+        if exact is not None and exact.kind is DocKind.EXAMPLE:  # a curated example, word for word
+            fact = self.index.facts[exact.owner]
+            best = next((c for c in candidates if c.fact is fact), Candidate(fact, 1.0, {}))
+            verdict, confidence = Verdict.ANSWER, 1.0
+        elif exact is not None:  # a curated gap or decline question, word for word: never answered
+            verdict = Verdict.DECLINE
+        if best is None or verdict is Verdict.DECLINE:
+            later = (
+                exact is not None
+                and exact.kind is DocKind.DECLINE
+                and self.kb.declines[exact.owner].reason == "later"
+            )
+            if later or (reading.neighbours is not None and self._later_neighbour(reading.neighbours)):
+                return self._horizon(reading, candidates, confidence)
+            nearby = self._suggestions(candidates)
+            if exact is not None and exact.kind is DocKind.GAP:  # the fact it is a near miss of comes first
+                fact = self.index.facts[exact.owner]
+                nearby = (fact, *(f for f in nearby if f is not fact))[: self.settings.max_suggestions]
+            said = self.replies.decline(nearby)
+            return self._say(reading.question, Kind.DECLINE, said, candidates, confidence, suggested=nearby)
+        if verdict is Verdict.AMBIGUOUS:
+            choices = (best.fact, candidates[1].fact)
+            said = self.replies.ambiguous(choices)
+            return self._say(
+                reading.question, Kind.AMBIGUOUS, said, candidates, confidence, suggested=choices
+            )
+        now = reading.now
+        as_of = self.replies.as_of(best.fact, now)
+        said = self.replies.answer(best.fact, as_of)
+        fields = {"fact": best.fact, "as_of": as_of, "now": now}
+        return self._say(reading.question, Kind.ANSWER, said, candidates, confidence, **fields)
 
     def ask(self, question: str) -> Answer:
-        """Answer one question, or decline with up to `max_suggestions` near misses."""
-        hits = self.rank(question, limit=max(self.settings.max_suggestions, 1))
-        if not hits:
-            return Answer(question, None, 0.0)
-        best = hits[0]
-        if best.confidence >= self.settings.answer_threshold:
-            return Answer(question, best.fact, best.confidence, nearest=best.fact)
-        suggested = tuple(h.fact for h in hits[: self.settings.max_suggestions])
-        return Answer(question, None, best.confidence, suggested, nearest=best.fact)
+        """What the bot says to one message."""
+        return self.decide(self.read(question))
+
+    def answer_for(self, fact: Fact) -> Answer:
+        """The answer stating one given fact: a "did you mean" choice the user picked."""
+        as_of = self.replies.as_of(fact, now=False)
+        said = self.replies.answer(fact, as_of)
+        return Answer(fact.question, Kind.ANSWER, said.text, said.lead, fact, 1.0, nearest=fact, as_of=as_of)
+
+    def _horizon(self, reading: Reading, candidates: list[Candidate], confidence: float = 0.0) -> Answer:
+        """'My sources end on …', offering what the articles do say nearby."""
+        nearby = self._suggestions(candidates)
+        said = self.replies.horizon_reply(nearby)
+        return self._say(reading.question, Kind.HORIZON, said, candidates, confidence, suggested=nearby)
+
+    @staticmethod
+    def _say(
+        question: str,
+        kind: Kind,
+        said: Said,
+        candidates: list[Candidate] | None = None,
+        confidence: float = 0.0,
+        **fields: Any,
+    ) -> Answer:
+        """An Answer with the reply's words, and the best candidate kept for curators."""
+        best = candidates[0] if candidates else None
+        return Answer(
+            question,
+            kind,
+            said.text,
+            said.lead,
+            confidence=confidence,
+            nearest=best.fact if best else None,
+            **fields,
+        )
+
+    def _suggestions(self, candidates: list[Candidate]) -> tuple[Fact, ...]:
+        """'Did you mean' facts: candidates whose example or body comes close to the question."""
+        close = [
+            c.fact
+            for c in candidates
+            if c.features["entity"]
+            and max(c.features["example"], c.features["gap"], c.features["coverage"])
+            >= self.settings.suggestion_threshold
+        ]
+        return tuple(close[: self.settings.max_suggestions])
+
+    def _later_neighbour(self, near: Neighbours) -> bool:
+        """True when the closest known question is one about events after the horizon."""
+        group = near.decline_group
+        best_example = max(near.examples.values(), default=0.0)
+        return (
+            group is not None
+            and self.kb.declines[group].reason == "later"
+            and near.decline >= max(best_example, LATER_NEIGHBOUR)
+        )

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.matching.decision import ANSWER_FEATURES, FEATURES, DecisionModel, Logistic
 from bot.core.model import (
     DECLINE_REASONS,
     INTENTS,
@@ -40,6 +41,7 @@ _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _YAML_BOOL_HINT = "(quote yes/no/on/off: YAML reads them as true/false)"
+WORD_LIST = "english-words.txt"
 SECTIONS = (
     "sources",
     "vocabulary",
@@ -51,6 +53,7 @@ SECTIONS = (
     "declines",
     "smalltalk",
     "conversation",
+    "decision",
 )
 # What the bot says besides facts, and the placeholders each text may use.
 REPLY_PLACEHOLDERS = {
@@ -208,7 +211,7 @@ SMALLTALK_FIELDS = {
     "phrases": (True, _text_list),
     "reply": (True, _text),
 }
-VOCABULARY_KEYS = {"synonyms", "intents", "stopwords", "generic", "broader", "entities"}
+VOCABULARY_KEYS = {"synonyms", "intents", "stopwords", "generic", "broader", "entities", "spellings"}
 
 
 class _Loader:
@@ -218,6 +221,7 @@ class _Loader:
         self.root = root
         self.problems: list[str] = []
         self.raw: dict[str, list[tuple[str, Any]]] = {name: [] for name in SECTIONS}
+        self.frequency: dict[str, float] = {}
 
     def problem(self, file: str, entry: str, reason: str) -> None:
         self.problems.append(f"{file}: {entry}: {reason}")
@@ -231,7 +235,27 @@ class _Loader:
             data = path.read_bytes()
             digest.update(path.name.encode() + b"\0" + data + b"\0")
             self.read_yaml(path.name, data)
+        words = self.root / WORD_LIST
+        if words.is_file():
+            data = words.read_bytes()
+            digest.update(WORD_LIST.encode() + b"\0" + data + b"\0")
+            self.frequency = self.read_frequencies(data)
         return digest
+
+    def read_frequencies(self, data: bytes) -> dict[str, float]:
+        """`ZIPF word word ...` lines (comments start with '#') as a word -> Zipf frequency map."""
+        frequency: dict[str, float] = {}
+        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+            zipf, _, words = line.partition(" ")
+            if not line.strip() or line.startswith("#"):
+                continue
+            try:
+                value = float(zipf)
+            except ValueError:
+                self.problem(WORD_LIST, f"line {number}", f"must start with a frequency, not {_clip(zipf)!r}")
+                continue
+            frequency.update(dict.fromkeys(words.split(), value))
+        return frequency
 
     def read_yaml(self, name: str, data: bytes) -> None:
         try:
@@ -250,7 +274,7 @@ class _Loader:
         for section, entries in doc.items():
             if section not in SECTIONS:
                 self.problem(name, str(section), f"unknown section (expected one of {', '.join(SECTIONS)})")
-            elif section in ("vocabulary", "conversation"):
+            elif section in ("vocabulary", "conversation", "decision"):
                 self.raw[section].append((name, entries))
             elif not isinstance(entries, list):
                 self.problem(name, section, "must be a list of entries")
@@ -307,6 +331,7 @@ class _Loader:
         generic: set[str] = set()
         broader: dict[str, str] = {}
         entities: set[str] = set()
+        spellings: dict[str, tuple[str, ...]] = {}
         for file, block in self.raw["vocabulary"]:
             if not isinstance(block, dict):
                 self.problem(file, "vocabulary", "must be a mapping")
@@ -341,6 +366,14 @@ class _Loader:
                     self.problem(file, f"vocabulary.{key}", "must be a list of words " + _YAML_BOOL_HINT)
                     continue
                 target_set.update(w.strip().lower() for w in words)
+            written = block.get("spellings") or {}
+            if not isinstance(written, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip()
+                for k, v in written.items()
+            ):
+                self.problem(file, "vocabulary.spellings", "must map a spelling to the words it stands for")
+            else:
+                spellings.update({k.strip().lower(): tuple(v.lower().split()) for k, v in written.items()})
             names = block.get("entities") or []
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                 self.problem(file, "vocabulary.entities", "must be a list of concept names")
@@ -358,7 +391,14 @@ class _Loader:
                 if name not in synonyms:
                     self.problem("vocabulary", f"vocabulary.broader.{narrow}", f"unknown concept {name!r}")
         return Vocabulary(
-            synonyms, intents, frozenset(stopwords), frozenset(generic), broader, frozenset(entities)
+            synonyms,
+            intents,
+            frozenset(stopwords),
+            frozenset(generic),
+            broader,
+            frozenset(entities),
+            self.frequency,
+            spellings,
         )
 
     def load_conversation(self) -> Conversation | None:
@@ -394,14 +434,56 @@ class _Loader:
         lists: dict[str, tuple[str, ...]] = {}
         for key in CONVERSATION_LISTS:
             try:
-                lists[key] = tuple(w.lower() if key != "sample_questions" else w
-                                   for w in _text_list(block.get(key)))
+                lists[key] = tuple(
+                    w.lower() if key != "sample_questions" else w for w in _text_list(block.get(key))
+                )
             except ValueError as exc:
                 self.problem(file, f"conversation.{key}", f"{exc} {_YAML_BOOL_HINT}")
                 ok = False
         if not ok:
             return None
         return Conversation(replies={k: replies[k].strip() for k in REPLY_PLACEHOLDERS}, **lists)
+
+    def load_decision(self) -> DecisionModel | None:
+        """The fitted answer / decline models (written by scripts/fit_decision.py)."""
+        blocks = self.raw["decision"]
+        if len(blocks) != 1:
+            where = ", ".join(f for f, _ in blocks) or "knowledge"
+            self.problem(where, "decision", f"must be defined exactly once (found {len(blocks)})")
+            return None
+        file, block = blocks[0]
+        keys = {"ranking", "answer", "threshold", "ambiguity_margin"}
+        if not isinstance(block, dict) or set(block) != keys:
+            self.problem(file, "decision", f"must have exactly the keys {', '.join(sorted(keys))}")
+            return None
+        stages = {}
+        for stage, features in (("ranking", FEATURES), ("answer", ANSWER_FEATURES)):
+            part = block[stage]
+            if not isinstance(part, dict) or set(part) != {"weights", "bias"}:
+                self.problem(
+                    file, f"decision.{stage}", "must be {weights: {FEATURE: NUMBER...}, bias: NUMBER}"
+                )
+                return None
+            weights = part["weights"]
+            if not isinstance(weights, dict) or set(weights) != set(features):
+                self.problem(
+                    file, f"decision.{stage}.weights", f"must give a number for each of {', '.join(features)}"
+                )
+                return None
+            try:
+                stages[stage] = Logistic({k: _number(v) for k, v in weights.items()}, _number(part["bias"]))
+            except ValueError as exc:
+                self.problem(file, f"decision.{stage}", str(exc))
+                return None
+        try:
+            threshold, margin = _number(block["threshold"]), _number(block["ambiguity_margin"])
+        except ValueError as exc:
+            self.problem(file, "decision", str(exc))
+            return None
+        if not 0 < threshold < 1 or not 0 <= margin < 1:
+            self.problem(file, "decision", "threshold must be in (0, 1) and ambiguity_margin in [0, 1)")
+            return None
+        return DecisionModel(stages["ranking"], stages["answer"], threshold, margin)
 
     def load_smalltalk(self) -> tuple[SmallTalk, ...]:
         """Kinds of small talk: the phrases that say them and the reply (may use {examples})."""
@@ -507,10 +589,11 @@ class _Loader:
             if ref not in participants:
                 self.problem(file, fact_id, f"{key} names unknown participant {ref!r}")
         conversation = self.load_conversation()
+        decision = self.load_decision()
         smalltalk = self.load_smalltalk()
         declines = self.load_declines()
         self.check_questions_unique(facts, declines)
-        if self.problems or conversation is None:
+        if self.problems or conversation is None or decision is None:
             raise KnowledgeError(self.problems)
         return KnowledgeBase(
             sources=sources,
@@ -539,6 +622,7 @@ class _Loader:
                 for f, d in sorted(records["rounds"], key=lambda r: r[1]["date"])
             ),
             vocabulary=vocabulary,
+            decision=decision,
             conversation=conversation,
             smalltalk=smalltalk,
             declines=declines,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.core.matching.decision import DecisionModel
+
 TOPICS = ("tariffs", "autos", "agriculture", "participants", "schedule", "news")
 INTENTS = ("who", "what", "when", "duration", "amount", "why", "where", "yesno", "list")
 TARIFF_KINDS = ("universal", "reciprocal", "sectoral")
@@ -162,6 +164,10 @@ class Vocabulary:
     generic: frozenset[str]
     broader: dict[str, str] = field(default_factory=dict)
     entities: frozenset[str] = frozenset()
+    # How common each English word is (Zipf frequency, from english-words.txt): ordinary words weigh less.
+    frequency: dict[str, float] = field(default_factory=dict)
+    # Chat spellings and the words they stand for ('abt' -> ('about',), 'rn' -> ('right', 'now')).
+    spellings: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +181,7 @@ class KnowledgeBase:
     proposals: tuple[Proposal, ...]
     rounds: tuple[TalkRound, ...]
     vocabulary: Vocabulary
+    decision: DecisionModel
     conversation: Conversation
     smalltalk: tuple[SmallTalk, ...]
     declines: tuple[DeclineGroup, ...]

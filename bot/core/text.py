@@ -23,7 +23,8 @@ def clip(text: str, limit: int) -> str:
 def clean_user_text(text: str, limit: int) -> str:
     """NFKC-fold, drop control characters, collapse whitespace and cut to `limit` characters."""
     text = unicodedata.normalize("NFKC", text[: limit * 4])
-    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    if not text.isprintable():  # rare: most messages are plain text
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
     return _SPACE.sub(" ", text).strip()[:limit]
 
 

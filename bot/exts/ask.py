@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import ui
-from bot.exts.questions import cooldown_text, record_decline
+from bot.answer_flow import cooldown_text, respond
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -24,17 +24,16 @@ class Ask(commands.Cog):
     @app_commands.command(name="ask", description="Ask about the spring 2025 Japan–US tariff talks")
     @app_commands.describe(question="Your question, e.g. who is Akazawa?")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
-    async def ask(self, interaction: discord.Interaction,
-                  question: app_commands.Range[str, 1, 500]) -> None:
+    async def ask(self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]) -> None:
         """Answer one question."""
-        retry = self.bot.cooldowns.retry_after(interaction.user.id)
-        if retry is not None:
+
+        async def send(message: dict[str, Any]) -> None:
+            await interaction.response.send_message(**message)
+
+        async def slow_down(retry: float) -> None:
             await ui.send_ephemeral(interaction, cooldown_text(retry))
-            return
-        answer = self.bot.service.engine.ask(question)
-        if answer.fact is None:
-            await record_decline(self.bot, answer)
-        await interaction.response.send_message(**ui.answer_message(answer))
+
+        await respond(self.bot, interaction.user.id, question, send, slow_down)
 
 
 async def setup(bot: TariffBot) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 HELP = """Ask me about the spring 2025 Japan–US tariff talks. Every answer comes from curated news \
 articles, with the date it holds for and a quote from its source.
 
-**In chat:** mention me with a question, DM me, or ask in a channel I watch.
+**In chat:** mention me with a question, DM me, or ask in a channel I watch. Typing a command \
+(`/tariff japan`, `/who greer`) as a message works too. My sources end on 2 May 2025.
 **Commands:**
 `/ask question` – answer a question
 `/tariff [country] [sector]` – US tariff rate, kind, status and relief (no options: every record)
@@ -33,34 +34,50 @@ class Info(commands.Cog):
 
     def __init__(self, bot: TariffBot) -> None:
         self.bot = bot
+        self.messages = {
+            "proposals": self.proposals_message,
+            "timeline": self.timeline_message,
+            "sources": self.sources_message,
+            "help": self.help_message,
+        }
 
-    @app_commands.command(name="proposals", description="What Japan offered or considered offering")
-    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
-    async def proposals(self, interaction: discord.Interaction) -> None:
-        """List the proposals with their status."""
-        lines = [f"**{p.name}**: {p.status} (as of {human_date(p.fact.as_of)})"
-                 for p in self.bot.service.kb.proposals]
-        embed = ui.list_embed("Japan's proposals", lines, "There are no proposals in the fact base yet.")
-        await interaction.response.send_message(embed=embed, allowed_mentions=ui.NO_MENTIONS)
+    async def cog_load(self) -> None:
+        """Answer '/timeline', '/sources'... typed as a message, too."""
+        for name, build in self.messages.items():
+            self.bot.text_commands[name] = lambda _argument, build=build: build()
 
-    @app_commands.command(name="timeline", description="The rounds of the Japan–US tariff talks")
-    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
-    async def timeline(self, interaction: discord.Interaction) -> None:
-        """List the rounds of talks in date order."""
+    async def cog_unload(self) -> None:
+        """Stop answering the typed commands."""
+        for name in self.messages:
+            self.bot.text_commands.pop(name, None)
+
+    def proposals_message(self) -> dict[str, Any]:
+        """The proposals with their status."""
+        lines = [
+            f"**{p.name}**: {p.status} (as of {human_date(p.fact.as_of)})"
+            for p in self.bot.service.kb.proposals
+        ]
+        return {
+            "embed": ui.list_embed("Japan's proposals", lines, "There are no proposals in the fact base yet.")
+        }
+
+    def timeline_message(self) -> dict[str, Any]:
+        """The rounds of talks in date order."""
+        kb = self.bot.service.kb
         lines = []
-        for r in self.bot.service.kb.rounds:
+        for r in kb.rounds:
             extra = f", {r.duration}" if r.duration else ""
-            people = [self.bot.service.kb.participants[a].name for a in r.attendees
-                      if a in self.bot.service.kb.participants]
+            people = [kb.participants[a].name for a in r.attendees if a in kb.participants]
             who = f" — {', '.join(people)}" if people else ""
             lines.append(f"**{human_date(r.date)}**: {r.name}, {r.place}{extra}{who}")
-        embed = ui.list_embed("Timeline of the talks", lines, "There are no rounds in the fact base yet.")
-        await interaction.response.send_message(embed=embed, allowed_mentions=ui.NO_MENTIONS)
+        return {
+            "embed": ui.list_embed(
+                "Timeline of the talks", lines, "There are no rounds in the fact base yet."
+            )
+        }
 
-    @app_commands.command(name="sources", description="The news articles the answers come from")
-    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
-    async def sources(self, interaction: discord.Interaction) -> None:
-        """List the sources, newest first, with how many facts quote each."""
+    def sources_message(self) -> dict[str, Any]:
+        """The sources, newest first, with how many facts quote each."""
         kb = self.bot.service.kb
         cited: dict[str, int] = {}
         for fact in kb.facts.values():
@@ -71,15 +88,38 @@ class Info(commands.Cog):
             f"{cited.get(s.id, 0)} fact(s)"
             for s in sorted(kb.sources.values(), key=lambda s: (s.date, s.title), reverse=True)
         ]
-        embed = ui.list_embed("Sources", lines, "There are no sources in the fact base yet.")
-        await interaction.response.send_message(embed=embed, allowed_mentions=ui.NO_MENTIONS)
+        return {"embed": ui.list_embed("Sources", lines, "There are no sources in the fact base yet.")}
+
+    @staticmethod
+    def help_message() -> dict[str, Any]:
+        """How to use the bot."""
+        return {"embed": discord.Embed(title="tariffbot", description=HELP, colour=ui.COLOUR)}
+
+    @app_commands.command(name="proposals", description="What Japan offered or considered offering")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def proposals(self, interaction: discord.Interaction) -> None:
+        """List the proposals with their status."""
+        await interaction.response.send_message(**self.proposals_message(), allowed_mentions=ui.NO_MENTIONS)
+
+    @app_commands.command(name="timeline", description="The rounds of the Japan–US tariff talks")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def timeline(self, interaction: discord.Interaction) -> None:
+        """List the rounds of talks in date order."""
+        await interaction.response.send_message(**self.timeline_message(), allowed_mentions=ui.NO_MENTIONS)
+
+    @app_commands.command(name="sources", description="The news articles the answers come from")
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def sources(self, interaction: discord.Interaction) -> None:
+        """List the sources, newest first, with how many facts quote each."""
+        await interaction.response.send_message(**self.sources_message(), allowed_mentions=ui.NO_MENTIONS)
 
     @app_commands.command(name="help", description="How to use tariffbot")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def help(self, interaction: discord.Interaction) -> None:
         """Explain the bot (privately)."""
-        embed = discord.Embed(title="tariffbot", description=HELP, colour=ui.COLOUR)
-        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=ui.NO_MENTIONS)
+        await interaction.response.send_message(
+            **self.help_message(), ephemeral=True, allowed_mentions=ui.NO_MENTIONS
+        )
 
 
 async def setup(bot: TariffBot) -> None:

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import ui
-from bot.core.model import Participant
+from bot.core.people import find_participant
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
-
-
-def find_person(people: dict[str, Participant], text: str) -> Participant | None:
-    """A participant by id, name or alias (case-insensitive)."""
-    key = " ".join(text.split()).casefold()
-    if key in people:
-        return people[key]
-    for person in people.values():
-        if key in {person.name.casefold(), *(a.casefold() for a in person.aliases)}:
-            return person
-    return None
 
 
 class People(commands.Cog):
@@ -32,19 +21,33 @@ class People(commands.Cog):
     def __init__(self, bot: TariffBot) -> None:
         self.bot = bot
 
+    async def cog_load(self) -> None:
+        """Answer '/who greer' typed as a message, too."""
+        self.bot.text_commands["who"] = self.who_message
+
+    async def cog_unload(self) -> None:
+        """Stop answering the typed command."""
+        self.bot.text_commands.pop("who", None)
+
+    def who_message(self, person: str) -> dict[str, Any]:
+        """The message about one participant, or who the bot knows when the name is unknown."""
+        found = find_participant(self.bot.service.kb, person) if person.strip() else None
+        if found is None:
+            names = ", ".join(sorted(p.name for p in self.bot.service.kb.participants.values()))
+            asked = f"anyone called “{ui.escape(person, 60)}”" if person.strip() else "who you mean"
+            return {"content": f"I don't know {asked}. People I know: {names or 'none yet'}."}
+        return {"embed": ui.participant_embed(found)}
+
     @app_commands.command(name="who", description="Who someone in the Japan–US tariff talks is")
     @app_commands.describe(person="A name, e.g. Akazawa")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def who(self, interaction: discord.Interaction, person: app_commands.Range[str, 1, 100]) -> None:
         """Describe one participant."""
-        found = find_person(self.bot.service.kb.participants, person)
-        if found is None:
-            names = ", ".join(sorted(p.name for p in self.bot.service.kb.participants.values()))
-            await ui.send_ephemeral(interaction, f"I don't know anyone called “{ui.escape(person, 60)}”. "
-                                                 f"People I know: {names or 'none yet'}.")
+        message = self.who_message(person)
+        if "embed" not in message:
+            await ui.send_ephemeral(interaction, message["content"])
             return
-        await interaction.response.send_message(embed=ui.participant_embed(found),
-                                                allowed_mentions=ui.NO_MENTIONS)
+        await interaction.response.send_message(**message, allowed_mentions=ui.NO_MENTIONS)
 
     @who.autocomplete("person")
     async def person_autocomplete(self, interaction: discord.Interaction,

@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ext import commands
 
 from bot import ui
+from bot.answer_flow import MAX_INPUT_CHARS, cooldown_text, respond
 from bot.asking import looks_like_question, strip_mentions
-from bot.core.answer import Answer
-from bot.core.text import normalise_question
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
 
 log = logging.getLogger(__name__)
-MAX_INPUT_CHARS = 4000
 HINT = ("Ask me about the spring 2025 Japan–US tariff talks, for example "
         "“who is Akazawa?”, or use `/ask`, `/tariff` and `/help`.")
-
-
-def cooldown_text(retry_after: float) -> str:
-    """The friendly 'slow down' message."""
-    return f"You're asking faster than I can keep up: try again in {max(1, round(retry_after))} s."
-
-
-async def record_decline(bot: TariffBot, answer: Answer) -> None:
-    """Store a declined question for curators (text, best candidate and its confidence; no user id)."""
-    text = answer.question[:MAX_INPUT_CHARS]
-    nearest = answer.nearest.id if answer.nearest else None
-    try:
-        await bot.store.record_declined(text, normalise_question(text), nearest, answer.confidence)
-    except Exception:
-        log.exception("could not store a declined question")
 
 
 class Questions(commands.Cog):
@@ -71,15 +54,16 @@ class Questions(commands.Cog):
             if message.content or message.guild is None:
                 await message.reply(HINT, allowed_mentions=ui.NO_MENTIONS)
             return
-        retry = self.bot.cooldowns.retry_after(message.author.id)
-        if retry is not None:
-            if self.bot.cooldowns.should_warn(message.author.id, retry):
+        user_id = message.author.id
+
+        async def send(reply: dict[str, Any]) -> None:
+            await message.reply(**reply)
+
+        async def slow_down(retry: float) -> None:
+            if self.bot.cooldowns.should_warn(user_id, retry):
                 await message.reply(cooldown_text(retry), allowed_mentions=ui.NO_MENTIONS)
-            return
-        answer = self.bot.service.engine.ask(question)
-        if answer.fact is None:
-            await record_decline(self.bot, answer)
-        await message.reply(**ui.answer_message(answer))
+
+        await respond(self.bot, user_id, question, send, slow_down)
 
 
 async def setup(bot: TariffBot) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -29,27 +29,53 @@ class Tariffs(commands.Cog):
     def __init__(self, bot: TariffBot) -> None:
         self.bot = bot
 
+    async def cog_load(self) -> None:
+        """Answer '/tariff japan' typed as a message, too."""
+        self.bot.text_commands["tariff"] = self.text_tariff
+
+    async def cog_unload(self) -> None:
+        """Stop answering the typed command."""
+        self.bot.text_commands.pop("tariff", None)
+
+    def tariff_message(self, country: str | None, sector: str | None) -> tuple[dict[str, Any], bool]:
+        """The message for these filters, and whether it is an error (shown privately to slash users)."""
+        records = self.bot.service.kb.tariffs
+        found = find_tariffs(self.bot.service.engine, country, sector)
+        if not found:
+            if not records:
+                return {"content": "There are no tariff records in the fact base yet."}, True
+            asked = " / ".join(ui.escape(v, 60) for v in (country, sector) if v)
+            countries = ", ".join(sorted({r.country for r in records}))
+            return {"content": f"No tariff record for {asked}. Countries I know: {countries}."}, True
+        title = ("US tariffs" + (f": {found[0].country}" if country else "")
+                 + (f", {found[0].sector}" if sector else ""))
+        return {"embed": ui.tariffs_embed(found, title)}, False
+
+    def text_tariff(self, argument: str) -> dict[str, Any]:
+        """'/tariff japan', '/tariff autos', '/tariff japan cars' typed as a message."""
+        engine = self.bot.service.engine
+        country = sector = None
+        if argument:
+            if find_tariffs(engine, argument, None):
+                country = argument
+            elif find_tariffs(engine, None, argument):
+                sector = argument
+            else:
+                first, _, rest = argument.partition(" ")
+                country, sector = first, rest or None
+        return self.tariff_message(country, sector)[0]
+
     @app_commands.command(name="tariff", description="US tariff rate, kind and status by country and sector")
     @app_commands.describe(country="Target country (empty: all)", sector="Sector, e.g. autos (empty: all)")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def tariff(self, interaction: discord.Interaction, country: str | None = None,
                      sector: str | None = None) -> None:
         """Show the matching tariff records."""
-        records = self.bot.service.kb.tariffs
-        found = find_tariffs(self.bot.service.engine, country, sector)
-        if not found:
-            if not records:
-                await ui.send_ephemeral(interaction, "There are no tariff records in the fact base yet.")
-                return
-            asked = " / ".join(ui.escape(v, 60) for v in (country, sector) if v)
-            countries = ", ".join(sorted({r.country for r in records}))
-            await ui.send_ephemeral(interaction,
-                                    f"No tariff record for {asked}. Countries I know: {countries}.")
+        message, error = self.tariff_message(country, sector)
+        if error:
+            await ui.send_ephemeral(interaction, message["content"])
             return
-        title = ("US tariffs" + (f": {found[0].country}" if country else "")
-                 + (f", {found[0].sector}" if sector else ""))
-        await interaction.response.send_message(embed=ui.tariffs_embed(found, title),
-                                                allowed_mentions=ui.NO_MENTIONS)
+        await interaction.response.send_message(**message, allowed_mentions=ui.NO_MENTIONS)
 
     @tariff.autocomplete("country")
     async def country_autocomplete(self, interaction: discord.Interaction,

@@ -1,73 +1,227 @@
-"""An inverted index from concepts to facts, scored by weighted coverage of the question."""
+"""Concept postings over the fact base: example questions, gaps, decline groups and fact bodies."""
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import IntEnum
 
 from bot.core.matching.lexicon import Analysis, Lexicon
-from bot.core.model import Fact
+from bot.core.model import DeclineGroup, Fact
+from bot.core.text import normalise_question
 
-# How strongly a fact holds a concept, by where the concept appears in the fact.
+# How strongly a fact's body holds a concept, by where the concept appears in the fact.
 KEYWORD, TITLE, SUBJECT, ABOUT, ANSWER, QUOTE = 1.0, 1.0, 1.0, 0.8, 0.7, 0.4
-STRONG_INTENTS = frozenset({"who", "when", "duration", "amount", "why", "where"})
-INTENT_MISMATCH = 0.6
-# Each word of the question that no fact contains (up to two) makes any answer less likely.
-UNKNOWN_PENALTY = 0.8
-# A fact that never mentions a country or person the question names is unlikely to answer it.
-ENTITY_MISMATCH = 0.6
-# A word in more facts than this adds no new candidates once rarer words have found some.
-SCAN_LIMIT = 5_000
-TITLE_BONUS = 0.1
 # A fact holding only the broader concept ('usa' for 'washington') matches at this fraction.
 BROADER = 0.9
+# Question intents that change what a right answer is; they take part in matching as terms ('which'
+# asks for a list or an identity, so it matches too, but facts are not required to answer it).
+STRONG_INTENTS = frozenset({"who", "when", "duration", "amount", "why", "where"})
+MATCHED_INTENTS = STRONG_INTENTS | {"list"}
+INTENT_WEIGHT = 1.5  # the weight of an intent term: about that of a concept in half the facts
+# Words an indexed question has that the asked one lacks count this much against the match (Tversky):
+# a little for an example (the asker may leave words out), fully for a gap or a decline question, whose
+# extra words are exactly what makes it a different question.
+EXTRA = {0: 0.5, 1: 1.0, 2: 1.0}
+# A word that is no vocabulary concept weighs less the more common it is in English: from this Zipf
+# frequency on, down to ORDINARY_FLOOR of its weight ('go', 'after' weigh little; 'married' a lot).
+ORDINARY_FROM, ORDINARY_SPAN, ORDINARY_FLOOR = 3.5, 2.5, 0.3
+# A word at least this common (Zipf) weighs at most like a concept found in half the facts.
+COMMON_WORD_ZIPF, COMMON_WORD_IDF = 4.0, 1.0
+BAYES_ALPHA = 0.5  # Laplace smoothing of the naive Bayes term counts
+# Indexed questions that cannot reach this similarity are not scored (they are never a close neighbour).
+SIMILARITY_FLOOR = 0.45
+# A word in more fact bodies than this adds no new candidates once rarer words have found some.
+SCAN_LIMIT = 5_000
+
+
+def intent_term(intent: str) -> str:
+    """The pseudo-term an intent is matched by ('?who')."""
+    return "?" + intent
+
+
+class DocKind(IntEnum):
+    """What a short indexed question is: a way to ask for a fact, a near miss of it, or a decline."""
+
+    EXAMPLE = 0
+    GAP = 1
+    DECLINE = 2
 
 
 @dataclass(frozen=True, slots=True)
-class Hit:
-    """One candidate fact: its confidence (0..1) and the score used to rank it."""
+class Doc:
+    """One indexed question: its owner (a fact, or a decline group), kind and weighted terms."""
 
-    fact: Fact
-    confidence: float
-    score: float
+    owner: int
+    kind: DocKind
+    text: str
+    terms: frozenset[str]
+    weight: float
+    extra: float  # how much its words the question lacks count against the match (EXTRA of its kind)
+
+
+@dataclass(slots=True)
+class Neighbours:
+    """What a question is closest to: per fact its best example and gap, and the best decline group."""
+
+    weights: dict[str, float]
+    total: float
+    unknown: float
+    examples: dict[int, float]
+    example_text: dict[int, str]
+    off_topic: float  # share of the question's weight in terms no fact holds (unknown, or only declines)
+    recall: dict[int, float]  # share of the question the best example holds
+    precision: dict[int, float]  # share of the best example the question holds
+    gaps: dict[int, float]
+    decline: float
+    decline_group: int | None
+    coverage: dict[int, float]
+    top_examples: tuple[tuple[int, float], tuple[int, float]]  # the two closest facts: (number, similarity)
+    bayes: dict[int, float]  # naive Bayes P(fact | question), for facts whose examples hold a question term
+
+
+def _two_best(scores: dict[int, float]) -> tuple[tuple[int, float], tuple[int, float]]:
+    """The two highest (key, score) pairs, padded with (-1, 0.0)."""
+    best = heapq.nlargest(2, scores.items(), key=lambda item: item[1])
+    best += [(-1, 0.0)] * (2 - len(best))
+    return best[0], best[1]
 
 
 class FactIndex:
-    """Concept postings with idf weights; ranks facts by how much of a question they cover."""
+    """Postings from concepts to example questions and fact bodies, with idf weights."""
 
     def __init__(
         self,
         facts: Sequence[Fact],
+        declines: Sequence[DeclineGroup],
         lexicon: Lexicon,
-        subjects: dict[str, str],
-        broader: dict[str, str],
+        subjects: Mapping[str, str],
+        broader: Mapping[str, str],
         entities: frozenset[str],
     ) -> None:
         self.facts = list(facts)
+        self.declines = list(declines)
         self.lexicon = lexicon
-        self.broader = broader
+        self.broader = dict(broader)
         self.entities = entities
-        self.strengths: list[dict[str, float]] = []
-        self.titles: list[tuple[str, ...]] = []
-        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        self.subjects = [subjects.get(f.id) for f in self.facts]
+        self.subject_ids = frozenset(subjects.values())
+        self.strengths = [
+            self._strengths(f, subject) for f, subject in zip(self.facts, self.subjects, strict=True)
+        ]
+        raw_docs: list[tuple[int, DocKind, str, frozenset[str]]] = []
         for i, fact in enumerate(self.facts):
-            strengths = self._strengths(fact, subjects.get(fact.id))
-            self.strengths.append(strengths)
-            self.titles.append(lexicon.analyse(fact.question, repair=False).terms)
-            for concept, strength in strengths.items():
-                postings[concept].append((i, strength))
+            raw_docs += [
+                (i, DocKind.EXAMPLE, q, self.question_terms(q)) for q in (fact.question, *fact.examples)
+            ]
+            raw_docs += [(i, DocKind.GAP, q, self.question_terms(q)) for q in fact.gaps]
+        for g, group in enumerate(self.declines):
+            raw_docs += [(g, DocKind.DECLINE, q, self.question_terms(q)) for q in group.examples]
+        # Every term a fact holds anywhere (body or examples): what the fact can be asked about.
+        self.fact_terms: list[set[str]] = [set(st) for st in self.strengths]
+        for owner, kind, _, terms in raw_docs:
+            if kind is DocKind.EXAMPLE:
+                self.fact_terms[owner].update(terms)
+        self.on_topic = set().union(*self.fact_terms) if self.fact_terms else set()
+        # Document frequency: a fact (body, examples and gaps) or a decline group is one unit.
+        units: dict[tuple[bool, int], set[str]] = defaultdict(set)
+        for i, strengths in enumerate(self.strengths):
+            units[False, i].update(t for t, s in strengths.items() if s >= ANSWER)
+        for owner, kind, _, terms in raw_docs:
+            units[kind == DocKind.DECLINE, owner].update(terms)
+        frequency: dict[str, int] = defaultdict(int)
+        for terms in units.values():
+            for term in terms:
+                frequency[term] += 1
+        n = max(len(units), 1)
+        self.rarest = math.log(1 + n)
+        self.idf = {t: self._weigh(t, math.log(1 + n / df)) for t, df in frequency.items()}
+        for intent in MATCHED_INTENTS:
+            self.idf[intent_term(intent)] = INTENT_WEIGHT
+        # Questions of one owner and kind that read the same share one entry (the exact lookup keeps all).
+        unique: dict[tuple[int, DocKind, frozenset[str]], Doc] = {}
+        texts: dict[str, Doc] = {}
+        for owner, kind, text, terms in raw_docs:
+            doc = unique.setdefault(
+                (owner, kind, terms), Doc(owner, kind, text, terms, self._weight(terms), EXTRA[kind])
+            )
+            texts.setdefault(normalise_question(text), doc)
+        self.docs = list(unique.values())
+        postings: dict[str, list[int]] = defaultdict(list)
+        for d, doc in enumerate(self.docs):
+            for term in doc.terms:
+                postings[term].append(d)
         self.postings = dict(postings)
-        n = max(len(self.facts), 1)
-        # Document frequency counts where a fact really states a concept, not words inside its quotes.
-        self.idf = {
-            c: math.log(1 + n / max(sum(1 for _, s in p if s >= ANSWER), 1)) for c, p in self.postings.items()
+        # A question written exactly as a curated one (after normalising) is that one: the data decides.
+        self.exact = texts
+        self._fit_bayes()
+        self.posting_sets = {t: frozenset(p) for t, p in self.postings.items()}
+        body: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, strengths in enumerate(self.strengths):
+            for term, strength in strengths.items():
+                body[term].append((i, strength))
+        self.body = dict(body)
+
+    def _fit_bayes(self) -> None:
+        """Naive Bayes over the example questions, one class per fact, Laplace-smoothed and stored sparsely:
+        log P(term | fact) = base[fact] + lift[term].get(fact, 0), where base is the log-probability of an
+        unseen term and lift is log(1 + count / alpha) for the facts whose examples hold the term."""
+        counts: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        totals = [0] * len(self.facts)
+        for doc in self.docs:
+            if doc.kind is DocKind.EXAMPLE:
+                for term in doc.terms:
+                    counts[term][doc.owner] += 1
+                totals[doc.owner] += len(doc.terms)
+        vocabulary = len(self.idf) + 1
+        self.bayes_base = [math.log(BAYES_ALPHA / (total + BAYES_ALPHA * vocabulary)) for total in totals]
+        self.bayes_base_counts = Counter(self.bayes_base)  # facts of equal size share a base: few distinct
+        self.bayes_lift = {
+            term: {c: math.log(1 + n / BAYES_ALPHA) for c, n in by_fact.items()}
+            for term, by_fact in counts.items()
         }
-        # A word no fact contains weighs as much as a concept found in a single fact.
-        self.unknown_weight = math.log(1 + n)
-        self.title_weights = [sum(self.idf.get(t, 0.0) for t in title) or 1.0 for title in self.titles]
+
+    def posterior(self, weights: dict[str, float]) -> dict[int, float]:
+        """P(fact | question terms) (uniform prior) for the facts whose examples hold a question term; each
+        term's evidence weighs as much as the word is specific. Facts holding none share the rest."""
+        evidence = {t: self.specificity(t) for t in weights if t in self.bayes_lift}
+        if not evidence:
+            return {}
+        total = sum(evidence.values())
+        scores: dict[int, float] = {}
+        for term, weight in evidence.items():
+            for c, lift in self.bayes_lift[term].items():
+                scores[c] = scores.get(c, 0.0) + weight * lift
+        base = self.bayes_base
+        logits = {c: total * base[c] + lift for c, lift in scores.items()}
+        top = max(logits.values())
+        unseen = sum(n * math.exp(total * b - top) for b, n in self.bayes_base_counts.items())
+        unseen -= sum(math.exp(total * base[c] - top) for c in logits)
+        norm = sum(math.exp(v - top) for v in logits.values()) + max(unseen, 0.0)
+        return {c: math.exp(v - top) / norm for c, v in logits.items()}
+
+    def question_terms(self, text: str) -> frozenset[str]:
+        """The terms a question is matched by: its concepts and the strong intents it asks."""
+        analysis = self.lexicon.analyse(text)
+        return frozenset(analysis.terms) | {intent_term(i) for i in analysis.intents & MATCHED_INTENTS}
+
+    def _weigh(self, term: str, idf: float) -> float:
+        """A term's weight: its idf, but a common English word ('put', 'due') is not topical just because
+        the fact base rarely uses it: its idf is capped, then lowered the more ordinary the word is."""
+        if self.lexicon.commonness(term) >= COMMON_WORD_ZIPF:
+            idf = min(idf, COMMON_WORD_IDF)
+        return idf * self.specificity(term)
+
+    def specificity(self, term: str) -> float:
+        """1 for a vocabulary concept or a rare word, less for an ordinary English word."""
+        zipf = self.lexicon.commonness(term)
+        return 1.0 - (1.0 - ORDINARY_FLOOR) * min(max((zipf - ORDINARY_FROM) / ORDINARY_SPAN, 0.0), 1.0)
+
+    def _weight(self, terms: Iterable[str]) -> float:
+        return sum(self.idf.get(t, self.rarest) for t in terms)
 
     def _strengths(self, fact: Fact, subject: str | None) -> dict[str, float]:
         strengths: dict[str, float] = {}
@@ -88,72 +242,177 @@ class FactIndex:
             strengths[subject] = SUBJECT
         return strengths
 
-    def _postings(self, term: str) -> dict[int, float]:
-        """Facts holding a term, or (a little weaker) its broader concept."""
-        found = dict(self.postings[term])
-        wide = self.broader.get(term)
-        for i, strength in self.postings.get(wide, ()) if wide else ():
-            found[i] = max(found.get(i, 0.0), BROADER * strength)
-        return found
+    def conflicts(self) -> list[str]:
+        """Indexed questions the matcher cannot tell apart, as `file: entry: reason` lines: an example that
+        reads as nothing, a gap or decline question that reads exactly like an example, or one example
+        read the same way for two facts."""
+        problems = []
+        examples: dict[frozenset[str], Doc] = {}
+        for doc in self.docs:
+            if doc.kind is DocKind.EXAMPLE:
+                fact = self.facts[doc.owner]
+                first = examples.setdefault(doc.terms, doc)
+                if not doc.terms:
+                    problems.append(
+                        f"{fact.file}: {fact.id}: example {doc.text!r} has no word the matcher uses"
+                    )
+                elif first.owner != doc.owner:
+                    other = self.facts[first.owner].id
+                    problems.append(
+                        f"{fact.file}: {fact.id}: example {doc.text!r} reads the same as example "
+                        f"{first.text!r} of {other} ({', '.join(sorted(doc.terms))})"
+                    )
+        for doc in self.docs:
+            twin = examples.get(doc.terms) if doc.kind is not DocKind.EXAMPLE else None
+            if twin is not None:
+                file, owner = (
+                    (self.facts[doc.owner].file, self.facts[doc.owner].id)
+                    if doc.kind is DocKind.GAP
+                    else (self.declines[doc.owner].file, self.declines[doc.owner].id)
+                )
+                kind, fact_id = doc.kind.name.lower(), self.facts[twin.owner].id
+                problems.append(
+                    f"{file}: {owner}: {kind} question {doc.text!r} reads the same as example "
+                    f"{twin.text!r} of {fact_id} ({', '.join(sorted(doc.terms))})"
+                )
+        return problems
 
-    def _strength(self, i: int, term: str) -> float:
-        """How strongly fact i holds a term, or (a little weaker) its broader concept."""
+    def is_known(self, term: str) -> bool:
+        """True when some fact, example or decline group holds the term."""
+        return term in self.idf
+
+    def term_weights(self, analysis: Analysis) -> dict[str, float]:
+        """Each question term's weight: its idf, or for a word nothing holds, less the more ordinary it is."""
+        weights = {}
+        for term in analysis.terms:
+            weights[term] = self.idf[term] if term in self.idf else self._weigh(term, self.rarest)
+        for intent in analysis.intents & MATCHED_INTENTS:
+            weights[intent_term(intent)] = self.idf[intent_term(intent)]
+        return weights
+
+    def strength(self, i: int, term: str) -> float:
+        """How strongly fact i's body holds a term, or (a little weaker) its broader concept."""
         strength = self.strengths[i].get(term, 0.0)
         wide = self.broader.get(term)
         return max(strength, BROADER * self.strengths[i].get(wide, 0.0)) if wide else strength
 
-    def _confidences(
-        self, analysis: Analysis, matched: dict[int, float], total: float, unknown: int, known: list[str]
-    ) -> dict[int, float]:
-        """Coverage of the question per candidate, lowered for a wrong intent, entity or unknown words."""
-        strong = analysis.intents & STRONG_INTENTS
-        unknown_factor = UNKNOWN_PENALTY ** min(unknown, 2)
-        named = [t for t in known if t in self.entities]
-        confidences = {}
-        for i, value in matched.items():
-            confidence = value / total * unknown_factor
-            intents = self.facts[i].intents
-            if strong and intents and not strong.intersection(intents):
-                confidence *= INTENT_MISMATCH
-            if any(self._strength(i, entity) == 0.0 for entity in named):
-                confidence *= ENTITY_MISMATCH
-            confidences[i] = confidence
-        return confidences
+    def neighbours(self, analysis: Analysis) -> Neighbours:
+        """Similarity of the question to every example, gap and decline question sharing a term."""
+        weights = self.term_weights(analysis)
+        total = sum(weights.values())
+        unknown = sum(w for t, w in weights.items() if t not in self.idf)
+        off_topic = sum(w for t, w in weights.items() if t not in self.on_topic and not t.startswith("?"))
+        shared = self._shared(weights, total)
+        examples: dict[int, float] = {}
+        example_text: dict[int, str] = {}
+        recall: dict[int, float] = {}
+        precision: dict[int, float] = {}
+        gaps: dict[int, float] = {}
+        decline, decline_group = 0.0, None
+        docs, floor = self.docs, SIMILARITY_FLOOR * total
+        for d, common in shared.items():
+            if common < floor:
+                continue  # cannot reach the floor whatever the question's other words
+            doc = docs[d]
+            extra = doc.weight - common
+            similarity = common / (total + doc.extra * extra) if extra > 0 else common / total
+            owner = doc.owner
+            if doc.kind is DocKind.EXAMPLE:
+                if similarity > examples.get(owner, 0.0):
+                    examples[owner] = similarity
+                    example_text[owner] = doc.text
+                    recall[owner] = common / total
+                    precision[owner] = min(common / doc.weight, 1.0)
+            elif doc.kind is DocKind.GAP:
+                if similarity > gaps.get(owner, 0.0):
+                    gaps[owner] = similarity
+            elif similarity > decline:
+                decline, decline_group = similarity, owner
+        return Neighbours(
+            weights,
+            total,
+            unknown,
+            examples,
+            example_text,
+            off_topic / total if total else 1.0,
+            recall,
+            precision,
+            gaps,
+            decline,
+            decline_group,
+            self._coverage({t: w for t, w in weights.items() if not t.startswith("?")}),
+            _two_best(examples),
+            self.posterior(weights),
+        )
 
-    def weights(self, analysis: Analysis) -> dict[str, float]:
-        """Each question term's weight: its idf, or the unknown-word weight."""
-        return {t: self.idf.get(t, self.unknown_weight) for t in analysis.terms}
+    def _shared(self, weights: dict[str, float], total: float) -> dict[int, float]:
+        """Per indexed question, the weight it shares with the question (max-score pruning: once the terms
+        still to come weigh too little for an unseen question to reach SIMILARITY_FLOOR, common terms only
+        add to questions already found)."""
+        shared: dict[int, float] = {}
+        remaining = total
+        for term in sorted(weights, key=weights.__getitem__, reverse=True):
+            weight = weights[term]
+            found = remaining >= SIMILARITY_FLOOR * total
+            self._add(shared, term, weight, found)
+            wide = self.broader.get(term)
+            if wide:
+                self._add(shared, wide, BROADER * weight, found, unless=term)
+            remaining -= weight
+        return shared
 
-    def search(self, analysis: Analysis, floor: float, limit: int) -> list[Hit]:
-        """The best `limit` facts whose confidence reaches `floor`, best first."""
-        weights = self.weights(analysis)
+    def _add(self, shared: dict[int, float], term: str, weight: float, found: bool, unless: str = "") -> None:
+        """Add a term's weight to the questions holding it (only those already in `shared` unless `found`)."""
+        postings = self.postings.get(term, ())
+        if not found:
+            if len(shared) < len(postings):
+                holders = self.posting_sets[term]
+                postings = [d for d in shared if d in holders]
+            else:
+                postings = [d for d in postings if d in shared]
+        if unless:
+            postings = [d for d in postings if unless not in self.docs[d].terms]
+        get = shared.get
+        for d in postings:
+            shared[d] = get(d, 0.0) + weight
+
+    def _coverage(self, weights: dict[str, float]) -> dict[int, float]:
+        """Share of the question's weight each fact's body holds (rarest terms first, common ones bounded)."""
         total = sum(weights.values())
         if not total:
-            return []
-        known = sorted((t for t in weights if t in self.postings), key=weights.__getitem__, reverse=True)
-        matched: dict[int, float] = {}
-        remaining = sum(weights[t] for t in known)
-        for term in known:
+            return {}
+        matched: dict[int, float] = defaultdict(float)
+        for term in sorted(weights, key=weights.__getitem__, reverse=True):
             weight = weights[term]
-            huge = matched and len(self.postings[term]) > SCAN_LIMIT
-            if remaining >= floor * total and not huge:
-                for i, strength in self._postings(term).items():
-                    matched[i] = matched.get(i, 0.0) + weight * strength
-            else:  # max-score pruning (a fact not seen yet can no longer reach the floor), or a very
-                # common word once rarer words found candidates: it re-scores them, it adds none
+            postings = self.body.get(term, ())
+            wide = self.broader.get(term)
+            if matched and len(postings) > SCAN_LIMIT:
                 for i in matched:
-                    matched[i] += weight * self._strength(i, term)
-            remaining -= weight
-        confidences = self._confidences(analysis, matched, total, len(weights) - len(known), known)
-        # The title bonus is at most TITLE_BONUS: only facts that close can still make the top `limit`.
-        best = heapq.nlargest(limit, confidences.values())
-        cutoff = max(floor, best[-1] - TITLE_BONUS) if best else floor
-        hits = []
-        for i, confidence in confidences.items():
-            if confidence < cutoff:
+                    matched[i] += weight * self.strength(i, term)
                 continue
-            title = self.titles[i]
-            overlap = sum(self.idf.get(t, 0.0) for t in title if t in weights) / self.title_weights[i]
-            hits.append(Hit(self.facts[i], min(confidence, 1.0), confidence + TITLE_BONUS * overlap))
-        hits.sort(key=lambda h: (-h.score, h.fact.id))
-        return hits[:limit]
+            found = dict(postings)
+            for i, strength in self.body.get(wide, ()) if wide else ():
+                found[i] = max(found.get(i, 0.0), BROADER * strength)
+            for i, strength in found.items():
+                matched[i] += weight * strength
+        return {i: value / total for i, value in matched.items()}
+
+    def subject_named(self, i: int, analysis: Analysis) -> float:
+        """For a fact about a subject (a person, a tariff rate): 1 when the question names it alone, 0 when
+        it names another subject instead; 0.5 when it names none or several, or the fact has no subject."""
+        subject = self.subjects[i]
+        if subject is None:
+            return 0.5
+        named = {t for t in analysis.terms if t in self.subject_ids}
+        if subject in named:
+            return 1.0 if len(named) == 1 else 0.5  # 'who is greer and who is lutnick': not Greer alone
+        return 0.0 if named else 0.5
+
+    def holds(self, i: int, weights: dict[str, float], total: float) -> float:
+        """Share of the question's weight fact i holds anywhere (its body or any of its examples)."""
+        held = sum(w for t, w in weights.items() if t in self.fact_terms[i] or t.startswith("?"))
+        return held / total if total else 0.0
+
+    def names_missing(self, i: int, analysis: Analysis) -> bool:
+        """True when the question names a person or third country that fact i never mentions."""
+        return any(t in self.entities and self.strength(i, t) == 0.0 for t in analysis.terms)

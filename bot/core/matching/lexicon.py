@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,9 @@ _US_PREPOSITIONS = frozenset(
     ]
 )
 _TYPO_CACHE = 4096
+# A word at least this common in English (Zipf frequency) is a real word: it is never "repaired".
+REAL_WORD_ZIPF = 3.0
+_DOUBLES = re.compile(r"(.)\1+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,59 +85,120 @@ class Lexicon:
             for phrase in phrases:
                 tokens = tuple(tokenize(phrase)) or (phrase,)
                 self.intents[tokens[0]].append((tokens, intent))
-        self._targets_by_length: dict[int, list[str]] = defaultdict(list)
+        self.frequency = vocabulary.frequency
+        self.spellings = vocabulary.spellings
+        self.concepts = frozenset(self.words.values()) | frozenset(self.phrases.values())
+        # Repair targets by first letter and length: the fact base's words, then every common English
+        # word (a misspelling of 'received' is 'received', even though no fact says it).
+        self._targets: dict[tuple[str, int], list[str]] = defaultdict(list)
         self._known: set[str] = set()
         self.add_known(self.words)
         self.add_known(t for p in self.phrases for t in p)
-        self.add_known(vocabulary.stopwords)
+        self.add_known(self.ignored)
         self.add_known(t for entries in self.intents.values() for p, _ in entries for t in p)
+        for word, zipf in self.frequency.items():
+            if zipf >= REAL_WORD_ZIPF and word not in self._known and len(word) >= 3:
+                self._targets[word[0], len(word)].append(word)
+        self._repair = lru_cache(maxsize=_TYPO_CACHE)(self._repair_uncached)
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the typo cache (see bot/core/compiled.py)."""
+        state = dict(self.__dict__)
+        del state["_repair"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Restore, with an empty typo cache."""
+        self.__dict__.update(state)
         self._repair = lru_cache(maxsize=_TYPO_CACHE)(self._repair_uncached)
 
     def add_known(self, words: Iterable[str]) -> None:
-        """Make words valid typo-repair targets (the fact base's own words)."""
+        """Make words valid typo-repair targets that win ties (the fact base's own words)."""
         for word in words:
             if word not in self._known and len(word) >= 3 and not word.isdigit():
                 self._known.add(word)
-                self._targets_by_length[len(word)].append(word)
+                self._targets[word[0], len(word)].insert(0, word)
 
     def is_known(self, token: str) -> bool:
-        """True when the token needs no repair (itself, its stem, or its stem + 'e' is known)."""
+        """True when the token needs no repair: itself or its stem is known ('issued' -> 'issue' too)."""
         if token in self._known or token in self.words or token in self.ignored or token.isdigit():
             return True
         root = stem(token)
-        return any(w in self._known or w in self.stems or w in self.ignored for w in (root, root + "e"))
+        roots = (root, root + "e") if root != token else (root,)
+        return any(w in self._known or w in self.stems or w in self.ignored for w in roots)
+
+    def commonness(self, term: str) -> float:
+        """How common in English the word behind a term is (Zipf; 0 for concepts and rare words)."""
+        if term in self.concepts:
+            return 0.0
+        return max(self.frequency.get(w, 0.0) for w in (term, term + "e", term + "s", term + "ed"))
+
+    def is_real_word(self, token: str) -> bool:
+        """True for a common English word: it means itself, so it is never taken for a misspelling."""
+        return self.frequency.get(token, 0.0) >= REAL_WORD_ZIPF
 
     def _repair_uncached(self, token: str) -> str | None:
-        """The known word a misspelt token most likely meant, or None."""
+        """The known word a misspelt token most likely meant, or None.
+
+        One edit for words of four or five letters, two from six; a doubled or dropped double letter
+        counts half ('tarrif' -> 'tariff'); people get the first letter right, or swap the first two.
+        """
         size = len(token)
-        if size < 4 or token.isdigit():
+        if size < 4 or token.isdigit() or self.is_real_word(token):
             return None
-        candidates = [w for n in range(size - 2, size + 3) for w in self._targets_by_length.get(n, ())]
-        best = None
-        for word, score, _ in process.extract(token, candidates, scorer=fuzz.ratio, limit=5, score_cutoff=74):
-            transposed = sorted(word) == sorted(token) and OSA.distance(word, token) == 1
-            if word in self.ignored and not transposed:
-                continue  # 'tall' is not a typo of 'all': a real word must not vanish
-            # Short words: only a missing letter ('scot' -> 'scott'), never a dropped one ('care' -> 'car');
-            # and people get the first letter right ('price' is not 'rice', 'often' not 'soften').
-            close = word[0] == token[0] and (
-                (score >= 82 and size >= 5)
-                or (score >= 85 and len(word) > size)
-                or (size >= 8 and OSA.distance(word, token) <= 2)
-            )
-            if (close or transposed) and (best is None or score > best[1]):
-                best = (word, score)
-        return best[0] if best else None
+        limit = 1 if size <= 5 else 2
+        firsts = {token[0], token[1]}  # people get the first letter right, or swap the first two
+        candidates = [
+            w
+            for first in firsts
+            for n in range(size - limit, size + limit + 1)
+            for w in self._targets[first, n]
+        ]
+        best: tuple[float, bool, float, str] | None = None
+        for word, distance, _ in process.extract(
+            token, candidates, scorer=OSA.distance, score_cutoff=limit, limit=None
+        ):
+            if word[0] != token[0] and word[:2] != token[1::-1]:
+                continue
+            if size <= 5 and len(word) < size:
+                continue  # short words: a missing letter ('scot' -> 'scott'), never a dropped one ('care')
+            cost = 0.5 if _DOUBLES.sub(r"\1", word) == _DOUBLES.sub(r"\1", token) else float(distance)
+            if cost > 1 and (size < 6 or fuzz.ratio(word, token) < 75):
+                continue
+            key = (cost, word not in self._known, -fuzz.ratio(word, token), word)
+            if best is None or key < best:
+                best = key
+        return best[3] if best else None
+
+    def _spelled(self, tokens: list[str]) -> list[str]:
+        """Chat spellings replaced by the words they stand for ('abt' -> 'about')."""
+        if not any(t in self.spellings for t in tokens):
+            return tokens
+        return [word for t in tokens for word in self.spellings.get(t, (t,))]
+
+    def tokens(self, text: str) -> list[str]:
+        """The text's tokens with typos repaired."""
+        return self._repaired(text)[0]
+
+    def _repaired(self, text: str) -> tuple[list[str], list[tuple[str, str]]]:
+        tokens = self._spelled(tokenize(text))
+        corrections = []
+        for i, token in enumerate(tokens):
+            if token.endswith("in") and not self.is_known(token) and self.is_known(token + "g"):
+                tokens[i] = token + "g"  # 'talkin' -> 'talking'
+                corrections.append((token, tokens[i]))
+            elif not self.is_known(token) and (fixed := self._repair(token)):
+                corrections.append((token, fixed))
+                tokens[i] = fixed
+        return tokens, corrections
 
     def analyse(self, text: str, *, repair: bool = True) -> Analysis:
         """Reduce text to concepts and intents; with `repair`, fix typos first."""
-        tokens = tokenize(text)
-        corrections = []
-        if repair:
-            for i, token in enumerate(tokens):
-                if not self.is_known(token) and (fixed := self._repair(token)):
-                    corrections.append((token, fixed))
-                    tokens[i] = fixed
+        tokens, corrections = self._repaired(text) if repair else (self._spelled(tokenize(text)), [])
+        return self.analyse_tokens(tokens, corrections)
+
+    def analyse_tokens(self, tokens: list[str], corrections: Iterable[tuple[str, str]] = ()) -> Analysis:
+        """Concepts and intents of tokens already spelled out and repaired (see `tokens`)."""
         stems_ = [stem(t) for t in tokens]
         terms: list[str] = []
         in_phrase: set[int] = set()

@@ -1,0 +1,97 @@
+"""Questions about events after the newest source ("did they sign in July?") and about "now"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from bot.core.matching.phrases import PhraseSet
+from bot.core.matching.tokens import tokenize
+from bot.core.model import Conversation
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_YEAR = re.compile(r"\b(20\d\d)\b")
+# A day of a month ('may 10', '10th of may'); 'may' alone is too often a verb to count.
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH})\b")
+_MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?:%|percent))")
+# A part of a month: 'mid-may', 'late june', 'end of july', 'in august'.
+_PART = {"early": 5, "beginning": 1, "start": 1, "mid": 15, "middle": 15, "late": 25, "end": 28}
+_PART_MONTH = re.compile(
+    rf"\b(early|beginning|start|mid|middle|late|end)(?:\s*-\s*|\s+of\s+|\s+)({_MONTH})\b"
+)
+_IN_MONTH = re.compile(
+    rf"\b(?:in|by|during|since|after|from|until|till|before|of|this|next|last)\s+({_MONTH})\b"
+)
+_BARE_MONTH = re.compile(r"\b(june|july|august|september|october|november|december)\b")
+_RELATIVE_LATER = re.compile(
+    r"\bnext\s+(?:year|month|summer|autumn|fall|winter)\b|\b(?:this|the)\s+(?:summer|autumn|fall|winter)\b"
+)
+
+
+class HorizonReader:
+    """Reads whether a question asks about a time after the horizon, or about the present."""
+
+    def __init__(self, conversation: Conversation, horizon: date) -> None:
+        self.horizon = horizon
+        self.later = PhraseSet(conversation.later_phrases)
+        self.past = PhraseSet(conversation.past_words)
+        self.plan = PhraseSet(conversation.plan_words)
+        self.now = PhraseSet(conversation.now_phrases)
+
+    def _later_dates(self, text: str) -> tuple[bool, bool, str]:
+        """(a later year is named, a later day or month is named, the text without its dates)."""
+        later_year = any(int(y) > self.horizon.year for y in _YEAR.findall(text))
+        days: list[tuple[int, int]] = []
+        for regex, month_group, day_of in (
+            (_DAY_MONTH, 2, lambda m: int(m.group(1))),
+            (_MONTH_DAY, 1, lambda m: int(m.group(2))),
+            (_PART_MONTH, 2, lambda m: _PART[m.group(1)]),
+            (_IN_MONTH, 1, lambda m: 1),
+            (_BARE_MONTH, 1, lambda m: 1),
+        ):
+            for match in regex.finditer(text):
+                days.append((_MONTHS[match.group(month_group)], day_of(match)))
+            text = regex.sub(" ", text)
+        horizon = (self.horizon.month, self.horizon.day)
+        later_day = any(day > horizon for day in days) or bool(_RELATIVE_LATER.search(text))
+        return later_year, later_day, _YEAR.sub(" ", _RELATIVE_LATER.sub(" ", text))
+
+    def is_later(self, text: str, tokens: Sequence[str] | None = None) -> bool:
+        """True for a question about what happened after the horizon ('did they sign a deal in July?').
+
+        `tokens`: the text's tokens when the caller has them already.
+        """
+        lowered = text.lower()
+        later_year, later_day, rest = self._later_dates(lowered)
+        if later_year or self.later.occurs(tokenize(lowered) if tokens is None else tokens):
+            return True
+        if not later_day:
+            return False
+        words = tokenize(rest)
+        return self.past.occurs(words) and not self.plan.occurs(words)
+
+    def asks_now(self, tokens: Sequence[str]) -> bool:
+        """True for a question about the present ('is the tariff still paused?', 'tariff rn')."""
+        return self.now.occurs(tokens)
