@@ -12,7 +12,7 @@ import discord
 from bot.asking import strip_mentions
 from bot.core.answer import Answer, human_date
 from bot.core.model import Fact, Participant, TariffRecord
-from bot.core.text import clip
+from bot.core.text import clip, inert
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -29,9 +29,8 @@ _FACT_ID = r"[a-z0-9][a-z0-9-]{0,80}"
 
 
 def escape(text: str, limit: int = ECHO_CHARS) -> str:
-    """User text made safe to echo: one line, clipped, markdown and mentions escaped."""
-    flat = " ".join(text.split())
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(clip(flat, limit)))
+    """User text made safe to echo: one line, clipped, invisible characters dropped, all markup escaped."""
+    return inert(text, limit)
 
 
 def _citation_fields(embed: discord.Embed, fact: Fact) -> None:

@@ -17,6 +17,7 @@ from tests.helpers import (
     Sent,
     custom_ids,
 )
+from tests.markdown_check import live_mentions
 
 NONE = {"parse": []}
 COMMANDS = {"ask", "tariff", "who", "proposals", "timeline", "sources", "help"}
@@ -67,7 +68,7 @@ async def test_ask_decline_is_stored_and_echo_is_escaped(harness: Harness) -> No
     data = callback(await harness.slash("ask", {"question": question}))
     if answer.fact is not None:
         pytest.skip("the engine answered the nonsense question")
-    assert "@\u200beveryone" in data["content"]
+    assert "\\@everyone" in data["content"] and live_mentions(data["content"]) == []
     rows = await harness.bot.store.declined_summary()
     assert [r["example"] for r in rows] == [question]
 
@@ -106,7 +107,7 @@ async def test_tariff_with_country_and_sector(harness: Harness) -> None:
 async def test_tariff_unknown_country_answers_ephemerally(harness: Harness) -> None:
     data = callback(await harness.slash("tariff", {"country": "**Atlantis** @everyone"}), ephemeral=True)
     if harness.bot.service.kb.tariffs:
-        assert data["content"].startswith("No tariff record for \\*\\*Atlantis\\*\\* @\u200beveryone.")
+        assert data["content"].startswith("No tariff record for \\*\\*Atlantis\\*\\* \\@everyone.")
 
 
 async def test_tariff_country_autocomplete(harness: Harness) -> None:
@@ -150,7 +151,8 @@ async def test_who_autocomplete_and_answer(harness: Harness) -> None:
 
 async def test_who_unknown_person_is_ephemeral(harness: Harness) -> None:
     data = callback(await harness.slash("who", {"person": f"<@{USER_ID}> Nobody"}), ephemeral=True)
-    assert data["content"].startswith(f"I don't know anyone called “<@\u200b{USER_ID}> Nobody”")
+    assert data["content"].startswith(f"I don't know anyone called “\\<\\@{USER_ID}\\> Nobody”")
+    assert live_mentions(data["content"]) == []
 
 
 @pytest.mark.parametrize("dm", [False, True])

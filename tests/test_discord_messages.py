@@ -25,6 +25,7 @@ from tests.helpers import (
     message,
     started,
 )
+from tests.markdown_check import live_mentions
 
 NONE = {"parse": []}
 MENTION = f"<@{BOT_ID}>"
@@ -142,10 +143,10 @@ async def test_everyone_inside_a_question_never_pings(harness: Harness) -> None:
     body = reply.json
     assert body["allowed_mentions"] == NONE
     echoed = str(body.get("content")) + str(body.get("embeds"))
-    assert "@everyone" not in echoed and "@here" not in echoed
+    assert live_mentions(echoed) == [] and "\\@everyone" in echoed and "\\@here" in echoed
     assert f"<@{USER_ID}>" not in echoed
     if harness.bot.service.engine.ask(text.removeprefix(MENTION).strip()).fact is None:
-        assert "@\u200beveryone" in body["content"]
+        assert "\\@everyone" in body["content"]
         assert "\\*\\*" in body["content"]
 
 
