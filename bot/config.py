@@ -58,6 +58,7 @@ class UpdateSettings:
     relevance_threshold: float = 0.5
     feed_timeout_seconds: float = 20.0
     feed_max_bytes: int = 2_000_000
+    feed_max_items: int = 20
     feeds: tuple[FeedSettings, ...] = ()
 
 

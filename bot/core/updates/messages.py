@@ -5,24 +5,26 @@ from __future__ import annotations
 import html
 import re
 
-from bot.core.text import clip
+from bot.core.text import clip, strip_invisible
 
 MAX_MESSAGE_CHARS = 2000
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?])")
-_MARKDOWN = re.compile(r"([\\*_~|`>#\[\]])")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#x[0-9a-f]{1,8}|[a-z][a-z0-9]{1,31});?", re.I)
+MAX_UNESCAPE = 3  # feeds double- and triple-encode entities (&amp;amp;lt;)
 
 
 def plain(text: str) -> str:
-    """HTML to one line of plain text: tags dropped, entities decoded, whitespace collapsed."""
-    text = _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", text or ""))).strip()
+    """HTML to one line of plain text: tags dropped, entities decoded (even double-encoded), no leftovers."""
+    text = _TAGS.sub(" ", text or "")
+    for _ in range(MAX_UNESCAPE):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = _TAGS.sub(" ", decoded)
+    text = _SPACE.sub(" ", _ENTITY.sub(" ", strip_invisible(text))).strip()
     return _BEFORE_PUNCTUATION.sub(r"\1", text)
-
-
-def escape_markdown(text: str) -> str:
-    """Escape Discord markdown in text that comes from outside (feed titles and summaries)."""
-    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def render_digest(texts: list[str]) -> str:
