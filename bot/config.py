@@ -37,6 +37,8 @@ class DiscordSettings:
     cooldown_rate: int = 3
     cooldown_seconds: float = 30.0
     sync_guild: int | None = None
+    max_ratelimit_seconds: float = 30.0
+    gateway_timeout_seconds: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,9 @@ class UpdateSettings:
     feed_timeout_seconds: float = 20.0
     feed_max_bytes: int = 2_000_000
     feed_max_items: int = 20
+    request_timeout_seconds: float = 20.0
+    nonce_window_seconds: float = 60.0
+    max_removals: int = 3
     feeds: tuple[FeedSettings, ...] = ()
 
 

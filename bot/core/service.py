@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import EngineSettings
@@ -14,13 +15,14 @@ log = logging.getLogger(__name__)
 
 
 class KnowledgeService:
-    """Owns the live KnowledgeBase and its Engine; `reload` is safe to run in a worker thread."""
+    """Owns the live KnowledgeBase and its Engine; `load` is safe to run in a worker thread."""
 
     def __init__(self, knowledge_dir: Path, settings: EngineSettings | None = None) -> None:
         self.knowledge_dir = knowledge_dir
         self.settings = settings or EngineSettings()
         kb = load_knowledge(knowledge_dir)
         self._current = (kb, Engine(kb, self.settings))
+        self._prepared: tuple[KnowledgeBase, Engine] | None = None
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -32,10 +34,28 @@ class KnowledgeService:
         """The engine over the fact base being served."""
         return self._current[1]
 
-    def reload(self) -> KnowledgeBase:
-        """Load the folder again; on KnowledgeError the old fact base keeps serving."""
+    def load(self) -> KnowledgeBase:
+        """Load the folder and build its engine, without serving it yet (CPU-bound: run in a thread)."""
         kb = load_knowledge(self.knowledge_dir)
         if kb.fingerprint != self.kb.fingerprint:
-            self._current = (kb, Engine(kb, self.settings))  # one assignment: readers never see a mix
-            log.info("fact base reloaded: %d facts", len(kb.facts))
+            self._prepared = (kb, Engine(kb, self.settings))
+        return kb
+
+    def serve(self, kb: KnowledgeBase) -> Callable[[], None]:
+        """Start answering from `kb` (one assignment: readers never see a mix); returns an undo."""
+        previous = self._current
+        if kb.fingerprint != previous[0].fingerprint:
+            prepared = self._prepared
+            engine = prepared[1] if prepared and prepared[0] is kb else Engine(kb, self.settings)
+            self._current, self._prepared = (kb, engine), None
+            log.info("fact base now served: %d facts", len(kb.facts))
+
+        def undo() -> None:
+            self._current = previous
+
+        return undo
+
+    def reload(self) -> KnowledgeBase:
+        """Load the folder again and serve it; on KnowledgeError the old fact base keeps serving."""
+        self.serve(self.load())
         return self.kb

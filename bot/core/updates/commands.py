@@ -51,21 +51,22 @@ def reload(settings: Settings) -> int:
 
 def plan_messages(
     rows: list[dict[str, object]], limit: int
-) -> list[tuple[dict[str, object], int, list[str]]]:
-    """Group pending rows into the digests the bot would send: (first row, nonce, texts)."""
+) -> list[tuple[dict[str, object], str | None, list[str]]]:
+    """Group pending rows into the digests the bot would send: (first row, nonce if fixed, texts)."""
     by_destination: dict[object, list[dict[str, object]]] = defaultdict(list)
     for row in rows:
         by_destination[row["subscription_id"]].append(row)
-    messages = []
+    messages: list[tuple[dict[str, object], str | None, list[str]]] = []
     for dest_rows in by_destination.values():
         open_batch = [r for r in dest_rows if r["batch"] is not None]
         if open_batch:
             texts = [str(r["text"]) for r in open_batch]
-            messages.append((open_batch[0], int(open_batch[0]["batch"]), texts))
+            nonce = open_batch[0]["nonce"]
+            messages.append((open_batch[0], str(nonce) if nonce else None, texts))
         rest = [r for r in dest_rows if r["batch"] is None]
         for i in range(0, len(rest), limit):
             chunk = rest[i : i + limit]
-            messages.append((chunk[0], int(chunk[0]["id"]), [str(r["text"]) for r in chunk]))
+            messages.append((chunk[0], None, [str(r["text"]) for r in chunk]))
     return messages
 
 
@@ -98,8 +99,11 @@ def show_updates(settings: Settings, dry_run: bool = False) -> int:
         where = f"{first['kind']} {first['target_id']}"
         state = f" [paused: {first['paused_reason']}]" if first["paused_reason"] else ""
         retry = f" [attempt {first['attempts']}: {first['last_error']}]" if first["attempts"] else ""
+        if first["maybe_sent_since_ts"] is not None:
+            retry += " [may have been posted: checked before it is sent again]"
         if dry_run:
-            print(f"\n--- to {where}, nonce {nonce}{state}{retry} ---\n{render_digest(texts)}")
+            label = f"nonce {nonce}" if nonce else "nonce chosen when sent"
+            print(f"\n--- to {where}, {label}{state}{retry} ---\n{render_digest(texts, ref=nonce)}")
         else:
             print(f"  {where}: {len(texts)} update(s){state}{retry}")
     for feed in feeds:

@@ -27,11 +27,17 @@ def plain(text: str) -> str:
     return _BEFORE_PUNCTUATION.sub(r"\1", text)
 
 
-def render_digest(texts: list[str]) -> str:
-    """One message for one or more updates, each cut so the whole fits in a Discord message."""
+def fingerprint(nonce: str) -> str:
+    """The last line of every update message: small grey text naming its digest, to find it again later."""
+    return f"-# ref {nonce}"
+
+
+def render_digest(texts: list[str], ref: str | None = None) -> str:
+    """One message for one or more updates (and its fingerprint line), always within 2,000 characters."""
+    tail = f"\n{fingerprint(ref)}" if ref else ""
+    room = MAX_MESSAGE_CHARS - len(tail)
     if len(texts) == 1:
-        header = "**Tariff talks update**"
-        return clip(f"{header}\n{texts[0]}", MAX_MESSAGE_CHARS)
+        return clip(f"**Tariff talks update**\n{texts[0]}", room) + tail
     header = f"**Tariff talks: {len(texts)} updates**"
-    budget = (MAX_MESSAGE_CHARS - len(header) - 1) // len(texts) - 3
-    return header + "".join(f"\n• {clip(text, budget)}" for text in texts)
+    budget = (room - len(header) - 1) // len(texts) - 3
+    return header + "".join(f"\n• {clip(text, budget)}" for text in texts) + tail
