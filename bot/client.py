@@ -90,6 +90,8 @@ class TariffBot(commands.Bot):
             help_command=None,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
+            # a long rate limit raises RateLimited instead of sleeping inside send(): callers reschedule
+            max_ratelimit_timeout=settings.discord.max_ratelimit_seconds or None,
             **options,
         )
         self.settings = settings

@@ -11,11 +11,29 @@ import os
 import sys
 
 from bot.config import Settings
+from bot.core.instance import AlreadyRunning, InstanceLock
 from bot.core.loader import KnowledgeError
 from bot.core.store import StoreError
 
 log = logging.getLogger(__name__)
 TOKEN_ENV = "DISCORD_TOKEN"
+# Exit codes (README, "Exit codes"): 0 ok, 1 Discord or the fact base refused, 2 usage (no token, bad
+# config), 3 the database is unusable (corrupt, unwritable), 4 another bot already runs on the database.
+EXIT_FAILURE, EXIT_USAGE, EXIT_DATABASE, EXIT_RUNNING = 1, 2, 3, 4
+# Gateway close codes that end the bot (https://discord.com/developers/docs/topics/opcodes-and-status-codes)
+CLOSE_REASONS = {
+    4004: "Discord's gateway rejected the token in DISCORD_TOKEN (close 4004: authentication failed)",
+    4010: "Discord's gateway refused the shard (close 4010: invalid shard)",
+    4011: "Discord's gateway requires sharding for this bot (close 4011)",
+    4012: "Discord's gateway refused the API version (close 4012)",
+    4013: "Discord's gateway refused the intents (close 4013: invalid intents)",
+    4014: "Discord's gateway refused a privileged intent (close 4014: disallowed intents): enable the "
+          "Message Content intent for this bot in the Discord developer portal",
+}
+
+
+class GatewayUnreachable(Exception):
+    """Discord's REST API answered but its gateway (websocket) could not be reached."""
 
 
 def _token() -> str | None:
@@ -28,9 +46,9 @@ def _token() -> str | None:
     return token
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, code: int = EXIT_FAILURE) -> int:
     print(f"error: {message}", file=sys.stderr)
-    return 1
+    return code
 
 
 def _guarded(work, token: str) -> int:
@@ -43,7 +61,14 @@ def _guarded(work, token: str) -> int:
     except discord.LoginFailure:
         return _fail(f"Discord rejected the token in {TOKEN_ENV} (check it in the developer portal).")
     except discord.PrivilegedIntentsRequired:
-        return _fail("enable the Message Content intent for this bot in the Discord developer portal.")
+        return _fail(CLOSE_REASONS[4014] + ".")
+    except discord.ConnectionClosed as exc:
+        reason = CLOSE_REASONS.get(exc.code, f"Discord's gateway closed the connection (close {exc.code})")
+        return _fail(f"{reason}.")
+    except discord.GatewayNotFound:
+        return _fail("Discord did not say where its gateway is (GET /gateway/bot failed); try again later.")
+    except GatewayUnreachable as exc:
+        return _fail(str(exc).replace(token, "***"))
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         return _fail(f"cannot reach Discord: {type(exc).__name__}: {exc}".replace(token, "***"))
     except discord.HTTPException as exc:
@@ -51,7 +76,26 @@ def _guarded(work, token: str) -> int:
     except KnowledgeError as exc:
         return _fail("the fact base is broken:\n" + "\n".join(exc.problems))
     except StoreError as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), EXIT_DATABASE)
+
+
+async def probe_gateway(bot, timeout: float) -> None:  # noqa: ASYNC109 (one deadline for two steps)
+    """Open and close Discord's gateway websocket once, so an unreachable gateway is one clear error."""
+    import aiohttp
+    import discord
+
+    url = "?"
+    try:
+        async with asyncio.timeout(timeout):
+            _, url, _ = await bot.http.get_bot_gateway()
+            socket = await bot.http.ws_connect(url)
+            await socket.close()
+    except (aiohttp.ClientError, OSError, TimeoutError, aiohttp.WSServerHandshakeError) as exc:
+        detail = str(exc) or type(exc).__name__
+        raise GatewayUnreachable(f"Discord's REST API answered but its gateway {url} cannot be reached "
+                                 f"({detail}); check firewalls and proxies for websockets") from None
+    except discord.HTTPException:
+        raise discord.GatewayNotFound() from None
 
 
 def run(settings: Settings) -> int:
@@ -64,10 +108,21 @@ def run(settings: Settings) -> int:
         from bot.client import TariffBot
 
         async with TariffBot(settings) as bot:
-            await bot.start(token)
+            await bot.login(token)
+            await probe_gateway(bot, settings.discord.gateway_timeout_seconds)
+            await bot.connect()
         return 0
 
-    return _guarded(main, token)
+    try:
+        lock = InstanceLock(settings.database).acquire()
+    except AlreadyRunning as exc:
+        return _fail(str(exc), EXIT_RUNNING)
+    except OSError as exc:
+        return _fail(f"cannot lock the database {settings.database}: {exc}", EXIT_DATABASE)
+    try:
+        return _guarded(main, token)
+    finally:
+        lock.release()
 
 
 def sync(settings: Settings, guild_id: int | None) -> int:

@@ -152,6 +152,7 @@ class Outbox:
         except StoreError as exc:
             self._store_failed(exc)
             return []
+        self._store_ok()
         if claim.batches and self.ready is not None and not await self.ready(claim.knowledge_fingerprint):
             self._stop = True  # the fact base the updates describe is not served yet: next time
             return []
@@ -234,11 +235,15 @@ class Outbox:
             log.warning("recorded %d delivered digest(s) the database could not take before",
                         len(self._unrecorded))
             self._unrecorded.clear()
+            self._store_ok()
+        return True
+
+    def _store_ok(self) -> None:
+        """A write went through: if delivery was held, it resumes."""
         if self._store_failures:
             log.warning("the database records deliveries again; sending resumes")
             self.errors.resolved("delivery held")
         self._store_failures, self.health = 0, None
-        return True
 
     def _store_failed(self, exc: Exception) -> None:
         """Stop sending: back off, and say why in `health` and (once per interval) in the log."""
