@@ -42,7 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, help="only in this guild (instant); default: globally")
     sub.add_parser("unanswered", help="list declined questions for curators, most frequent first")
-    sub.add_parser("reload", help="validate knowledge/ and queue change announcements for subscribers")
+    reload = sub.add_parser("reload", help="validate knowledge/ and queue change announcements")
+    reload.add_argument("--allow-removals", action="store_true",
+                        help="accept a fact base that removes more than updates.max_removals facts at once")
     updates = sub.add_parser("updates", help="show pending update announcements")
     updates.add_argument("--dry-run", action="store_true", help="show what would be posted; send nothing")
     return parser
@@ -53,7 +55,7 @@ def _service(settings: Settings):
     from bot.core.service import KnowledgeService
 
     try:
-        return KnowledgeService(settings.knowledge_dir, settings.engine)
+        return KnowledgeService(settings.knowledge_dir, settings.engine, settings.knowledge_limits)
     except KnowledgeError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         raise SystemExit(1) from None
@@ -94,7 +96,7 @@ def cmd_tariff(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     """Validate the fact base."""
     try:
-        kb = load_knowledge(settings.knowledge_dir)
+        kb = load_knowledge(settings.knowledge_dir, settings.knowledge_limits)
     except KnowledgeError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
@@ -130,7 +132,7 @@ def cmd_reload(settings: Settings, args: argparse.Namespace) -> int:
     """Validate knowledge/ and queue announcements of what changed."""
     from bot.core.updates.commands import reload
 
-    return reload(settings)
+    return reload(settings, allow_removals=args.allow_removals)
 
 
 def cmd_updates(settings: Settings, args: argparse.Namespace) -> int:

@@ -95,7 +95,8 @@ class TariffBot(commands.Bot):
             **options,
         )
         self.settings = settings
-        self.service = service or KnowledgeService(settings.knowledge_dir, settings.engine)
+        self.service = service or KnowledgeService(settings.knowledge_dir, settings.engine,
+                                                   settings.knowledge_limits)
         self.store = Store(settings.database)
         self.cooldowns = Cooldowns(settings.discord.cooldown_rate, settings.discord.cooldown_seconds)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.yamlsafe import Limits
 from bot.paths import default_config_path
 
 DATABASE_ENV = "TARIFFBOT_DATABASE"
@@ -77,6 +78,7 @@ class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     updates: UpdateSettings = field(default_factory=UpdateSettings)
+    knowledge_limits: Limits = field(default_factory=Limits)
 
 
 def _section(cls: type, data: Any, name: str) -> Any:
@@ -132,7 +134,7 @@ def load_settings(path: Path | None = None) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     base = path.parent
-    top = {"knowledge_dir", "database", "log_level", "engine", "discord", "updates"}
+    top = {"knowledge_dir", "database", "log_level", "engine", "discord", "updates", "knowledge_limits"}
     unknown = set(data) - top
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(map(str, unknown)))}")
@@ -144,6 +146,7 @@ def load_settings(path: Path | None = None) -> Settings:
         engine=_section(EngineSettings, data.get("engine"), "engine"),
         discord=_section(DiscordSettings, data.get("discord"), "discord"),
         updates=_section(UpdateSettings, data.get("updates"), "updates"),
+        knowledge_limits=_section(Limits, data.get("knowledge_limits"), "knowledge_limits"),
     )
     return settings
 

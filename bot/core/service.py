@@ -10,6 +10,7 @@ from bot.config import EngineSettings
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
 from bot.core.model import KnowledgeBase
+from bot.core.yamlsafe import Limits
 
 log = logging.getLogger(__name__)
 
@@ -17,10 +18,12 @@ log = logging.getLogger(__name__)
 class KnowledgeService:
     """Owns the live KnowledgeBase and its Engine; `load` is safe to run in a worker thread."""
 
-    def __init__(self, knowledge_dir: Path, settings: EngineSettings | None = None) -> None:
+    def __init__(self, knowledge_dir: Path, settings: EngineSettings | None = None,
+                 limits: Limits | None = None) -> None:
         self.knowledge_dir = knowledge_dir
         self.settings = settings or EngineSettings()
-        kb = load_knowledge(knowledge_dir)
+        self.limits = limits or Limits()
+        kb = load_knowledge(knowledge_dir, self.limits)
         self._current = (kb, Engine(kb, self.settings))
         self._prepared: tuple[KnowledgeBase, Engine] | None = None
 
@@ -34,9 +37,9 @@ class KnowledgeService:
         """The engine over the fact base being served."""
         return self._current[1]
 
-    def load(self) -> KnowledgeBase:
+    def load(self, *, settle: bool = False) -> KnowledgeBase:
         """Load the folder and build its engine, without serving it yet (CPU-bound: run in a thread)."""
-        kb = load_knowledge(self.knowledge_dir)
+        kb = load_knowledge(self.knowledge_dir, self.limits, settle=settle)
         if kb.fingerprint != self.kb.fingerprint:
             self._prepared = (kb, Engine(kb, self.settings))
         return kb

@@ -58,7 +58,7 @@ class Updates(commands.Cog):
         self.poller = FeedPoller(bot.store, settings, self.relevance, clock=clock, session=session)
         self.errors = ErrorLog(log)
         self._index: tuple[str, RelevanceIndex] | None = None
-        self.knowledge_loop = self._loop(self.check_knowledge, settings.knowledge_check_seconds)
+        self.knowledge_loop = self._loop(self.check_on_timer, settings.knowledge_check_seconds)
         self.feed_loop = self._loop(self.poll_feeds, min(settings.feed_poll_seconds, FEED_TICK_MAX))
         self.delivery_loop = self._loop(self.deliver, settings.delivery_seconds)
         self.delivery_loop.before_loop(self.bot.wait_until_ready)
@@ -100,11 +100,16 @@ class Updates(commands.Cog):
             self._index = (kb.fingerprint, RelevanceIndex(kb))
         return self._index[1]
 
-    async def check_knowledge(self, *, allow_removals: bool = False) -> KnowledgeCheck:
+    async def check_knowledge(self, *, allow_removals: bool = False, settle: bool = False) -> KnowledgeCheck:
         """Reload knowledge/ (a broken one keeps the old serving), serve it, and queue what changed."""
         limit = None if allow_removals else self.bot.settings.updates.max_removals
         service = self.bot.service
-        return await check_knowledge(self.bot.store, service.load, serve=service.serve, max_removals=limit)
+        return await check_knowledge(self.bot.store, lambda: service.load(settle=settle), serve=service.serve,
+                                     max_removals=limit)
+
+    async def check_on_timer(self) -> KnowledgeCheck:
+        """The unattended check: files still being written are left for the next tick."""
+        return await self.check_knowledge(settle=True)
 
     async def serving(self, announced: str | None) -> bool:
         """True when the bot answers from the fact base the queued updates describe; else load that first.

@@ -29,12 +29,15 @@ def _print_check(check: KnowledgeCheck) -> None:
             print(f"  {change.kind}: {change.item.text}")
 
 
-def reload(settings: Settings) -> int:
+def reload(settings: Settings, *, allow_removals: bool = False) -> int:
     """Validate knowledge/; on problems print them and return 1, else queue and summarise the changes."""
+    limit = None if allow_removals else settings.updates.max_removals
 
     async def run() -> KnowledgeCheck:
         async with Store(settings.database) as store:
-            return await check_knowledge(store, lambda: load_knowledge(settings.knowledge_dir))
+            return await check_knowledge(
+                store, lambda: load_knowledge(settings.knowledge_dir, settings.knowledge_limits),
+                max_removals=limit)
 
     try:
         check = asyncio.run(run())
@@ -80,7 +83,8 @@ def show_updates(settings: Settings, dry_run: bool = False) -> int:
             preview = None
             if dry_run:
                 preview = await check_knowledge(
-                    store, lambda: load_knowledge(settings.knowledge_dir), record=False
+                    store, lambda: load_knowledge(settings.knowledge_dir, settings.knowledge_limits),
+                    record=False, max_removals=settings.updates.max_removals,
                 )
             return rows, feeds, preview
 
