@@ -10,6 +10,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot.background import Background
 from bot.config import Settings
 from bot.core.service import KnowledgeService
 from bot.core.store import Store
@@ -99,6 +100,7 @@ class TariffBot(commands.Bot):
                                                    settings.knowledge_limits)
         self.store = Store(settings.database)
         self.cooldowns = Cooldowns(settings.discord.cooldown_rate, settings.discord.cooldown_seconds)
+        self.background = Background()
 
     async def setup_hook(self) -> None:
         """Open the store (applying migrations), register persistent buttons and load the extensions."""
@@ -113,9 +115,10 @@ class TariffBot(commands.Bot):
         gc.freeze()
 
     async def close(self) -> None:
-        """Disconnect and close the store."""
+        """Disconnect, give pending writes a moment, and close the store."""
         try:
             await super().close()
+            await self.background.wait(timeout=5)
         finally:
             await self.store.close()
 

@@ -203,9 +203,10 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
             bot = interaction.client
             fact = bot.service.kb.facts.get(self.fact_id)
             question = asked_question(interaction, fact.question if fact else self.fact_id)
-            await bot.store.record_feedback(self.fact_id, question, self.helpful)
             await send_ephemeral(interaction, "Thanks, noted." if self.helpful
                                  else "Thanks, noted: a curator will look at this answer.")
+            bot.background.write("a feedback vote", lambda: bot.store.record_feedback(
+                self.fact_id, question, self.helpful))
         except Exception:
             log.exception("feedback button %s failed", self.fact_id)
             await send_ephemeral(interaction, ERROR_TEXT)

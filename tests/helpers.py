@@ -291,7 +291,7 @@ class Harness:
         me = asyncio.current_task()
         for _ in range(100):
             pending = [t for t in asyncio.all_tasks() if t is not me and not t.done()
-                       and t.get_name().startswith(("discord.py:", "discord-ui-"))]
+                       and t.get_name().startswith(("discord.py:", "discord-ui-", "tariffbot:background"))]
             if not pending:
                 return
             await asyncio.wait(pending, timeout=5)

@@ -55,8 +55,15 @@ async def slash(h: Harness, name: str, options: dict[str, Any] | None = None, *,
 
 def reply(sent: list[Sent]) -> str:
     """The text of the one ephemeral reply (content or embed description)."""
-    (only,) = [s for s in sent if s.via == "webhook"]
-    data = only.json["data"]
+    hooks = [s for s in sent if s.via == "webhook"]
+    followups = [s for s in hooks if not s.path.endswith("/callback")]
+    if followups:  # deferred first (the database may be slow), then answered
+        assert hooks[0].json == {"type": 5, "data": {"flags": 64}}
+        (only,) = followups
+        data = only.json
+    else:
+        (only,) = hooks
+        data = only.json["data"]
     assert data["flags"] & 64 and data["allowed_mentions"] == NONE
     return data.get("content") or data["embeds"][0]["description"]
 

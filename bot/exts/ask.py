@@ -32,9 +32,9 @@ class Ask(commands.Cog):
             await ui.send_ephemeral(interaction, cooldown_text(retry))
             return
         answer = self.bot.service.engine.ask(question)
-        if answer.fact is None:
-            await record_decline(self.bot, answer)
         await interaction.response.send_message(**ui.answer_message(answer))
+        if answer.fact is None:
+            record_decline(self.bot, answer)
 
 
 async def setup(bot: TariffBot) -> None:

@@ -26,14 +26,12 @@ def cooldown_text(retry_after: float) -> str:
     return f"You're asking faster than I can keep up: try again in {max(1, round(retry_after))} s."
 
 
-async def record_decline(bot: TariffBot, answer: Answer) -> None:
-    """Store a declined question for curators (text, best candidate and its confidence; no user id)."""
+def record_decline(bot: TariffBot, answer: Answer) -> None:
+    """Store a declined question for curators, after the reply, retrying while the database is locked."""
     text = answer.question[:MAX_INPUT_CHARS]
     nearest = answer.nearest.id if answer.nearest else None
-    try:
-        await bot.store.record_declined(text, normalise_question(text), nearest, answer.confidence)
-    except Exception:
-        log.exception("could not store a declined question")
+    bot.background.write("a declined question", lambda: bot.store.record_declined(
+        text, normalise_question(text), nearest, answer.confidence))
 
 
 class Questions(commands.Cog):
@@ -76,9 +74,9 @@ class Questions(commands.Cog):
                 await message.reply(cooldown_text(retry), allowed_mentions=ui.NO_MENTIONS)
             return
         answer = self.bot.service.engine.ask(question)
-        if answer.fact is None:
-            await record_decline(self.bot, answer)
         await message.reply(**ui.answer_message(answer))
+        if answer.fact is None:
+            record_decline(self.bot, answer)
 
 
 async def setup(bot: TariffBot) -> None:
