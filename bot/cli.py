@@ -10,9 +10,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import exitcodes
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.answer import render_text
 from bot.core.loader import KnowledgeError, load_knowledge
+from bot.core.store import StoreError
 
 log = logging.getLogger(__name__)
 TOKEN_ENV = "DISCORD_TOKEN"
@@ -180,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return COMMANDS[args.command](settings, args)
+    except StoreError as exc:  # a corrupt, locked or full database: one line, never a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return exitcodes.DATABASE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

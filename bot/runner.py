@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 
+from bot import exitcodes
 from bot.config import Settings
 from bot.core.instance import AlreadyRunning, InstanceLock
 from bot.core.loader import KnowledgeError
@@ -17,9 +18,6 @@ from bot.core.store import StoreError
 
 log = logging.getLogger(__name__)
 TOKEN_ENV = "DISCORD_TOKEN"
-# Exit codes (README, "Exit codes"): 0 ok, 1 Discord or the fact base refused, 2 usage (no token, bad
-# config), 3 the database is unusable (corrupt, unwritable), 4 another bot already runs on the database.
-EXIT_FAILURE, EXIT_USAGE, EXIT_DATABASE, EXIT_RUNNING = 1, 2, 3, 4
 # Gateway close codes that end the bot (https://discord.com/developers/docs/topics/opcodes-and-status-codes)
 CLOSE_REASONS = {
     4004: "Discord's gateway rejected the token in DISCORD_TOKEN (close 4004: authentication failed)",
@@ -46,7 +44,7 @@ def _token() -> str | None:
     return token
 
 
-def _fail(message: str, code: int = EXIT_FAILURE) -> int:
+def _fail(message: str, code: int = exitcodes.FAILURE) -> int:
     print(f"error: {message}", file=sys.stderr)
     return code
 
@@ -76,33 +74,33 @@ def _guarded(work, token: str) -> int:
     except KnowledgeError as exc:
         return _fail("the fact base is broken:\n" + "\n".join(exc.problems))
     except StoreError as exc:
-        return _fail(str(exc), EXIT_DATABASE)
+        return _fail(str(exc), exitcodes.DATABASE)
 
 
-async def probe_gateway(bot, timeout: float) -> None:  # noqa: ASYNC109 (one deadline for two steps)
-    """Open and close Discord's gateway websocket once, so an unreachable gateway is one clear error."""
+async def probe_gateway(bot, timeout: float) -> None:  # noqa: ASYNC109 (one deadline for the handshake)
+    """Open and close the gateway websocket discord.py will use, so an unreachable one is one clear error.
+
+    (discord.py's own first connect, failing, logs a traceback and then crashes on its missing socket.)
+    """
     import aiohttp
-    import discord
+    from discord.gateway import DiscordWebSocket
 
-    url = "?"
+    url = str(DiscordWebSocket.DEFAULT_GATEWAY)
     try:
         async with asyncio.timeout(timeout):
-            _, url, _ = await bot.http.get_bot_gateway()
             socket = await bot.http.ws_connect(url)
             await socket.close()
-    except (aiohttp.ClientError, OSError, TimeoutError, aiohttp.WSServerHandshakeError) as exc:
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         detail = str(exc) or type(exc).__name__
         raise GatewayUnreachable(f"Discord's REST API answered but its gateway {url} cannot be reached "
                                  f"({detail}); check firewalls and proxies for websockets") from None
-    except discord.HTTPException:
-        raise discord.GatewayNotFound() from None
 
 
 def run(settings: Settings) -> int:
     """Run the bot until interrupted; 2 without a token, 1 on a rejected token or no network."""
     token = _token()
     if token is None:
-        return 2
+        return exitcodes.USAGE
 
     async def main(token: str) -> int:
         from bot.client import TariffBot
@@ -116,9 +114,9 @@ def run(settings: Settings) -> int:
     try:
         lock = InstanceLock(settings.database).acquire()
     except AlreadyRunning as exc:
-        return _fail(str(exc), EXIT_RUNNING)
+        return _fail(str(exc), exitcodes.RUNNING)
     except OSError as exc:
-        return _fail(f"cannot lock the database {settings.database}: {exc}", EXIT_DATABASE)
+        return _fail(f"cannot lock the database {settings.database}: {exc}", exitcodes.DATABASE)
     try:
         return _guarded(main, token)
     finally:
@@ -129,7 +127,7 @@ def sync(settings: Settings, guild_id: int | None) -> int:
     """Register the slash commands in one guild (instant) or globally (can take up to an hour)."""
     token = _token()
     if token is None:
-        return 2
+        return exitcodes.USAGE
     guild_id = guild_id if guild_id is not None else settings.discord.sync_guild
 
     async def main(token: str) -> int:

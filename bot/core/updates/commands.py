@@ -7,6 +7,7 @@ import logging
 import sys
 from collections import defaultdict
 
+from bot import exitcodes
 from bot.config import Settings
 from bot.core.loader import load_knowledge
 from bot.core.store import Store, StoreError
@@ -43,7 +44,7 @@ def reload(settings: Settings, *, allow_removals: bool = False) -> int:
         check = asyncio.run(run())
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exitcodes.DATABASE
     if not check.ok:
         print("fact base rejected; nothing queued, the previous version keeps serving:", file=sys.stderr)
         print("\n".join(check.problems), file=sys.stderr)
@@ -92,7 +93,7 @@ def show_updates(settings: Settings, dry_run: bool = False) -> int:
         rows, feeds, preview = asyncio.run(run())
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exitcodes.DATABASE
     messages = plan_messages(rows, max(1, settings.updates.digest_limit))
     destinations = {row["subscription_id"] for row in rows}
     print(
