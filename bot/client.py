@@ -45,6 +45,15 @@ def _no_voice_warning(record: logging.LogRecord) -> bool:
     return "voice will NOT be supported" not in record.getMessage()
 
 
+def _brief_reconnects(record: logging.LogRecord) -> bool:
+    """discord.py logs a full traceback before every reconnect attempt: make it one line with the error."""
+    if record.exc_info and record.getMessage().startswith("Attempting a reconnect"):
+        error = record.exc_info[1]
+        record.msg, record.args = f"{record.getMessage()}: {type(error).__name__}: {error}", ()
+        record.exc_info, record.exc_text = None, None
+    return True
+
+
 class Cooldowns:
     """Per-user rate limit (`rate` questions every `per` seconds) that warns once per window."""
 
@@ -85,7 +94,8 @@ class TariffBot(commands.Bot):
     """tariffbot: answers questions about the spring 2025 Japan-US tariff talks."""
 
     def __init__(self, settings: Settings, service: KnowledgeService | None = None, **options: Any) -> None:
-        logging.getLogger("discord.client").addFilter(_no_voice_warning)  # added once, however many bots
+        for log_filter in (_no_voice_warning, _brief_reconnects):  # added once, however many bots
+            logging.getLogger("discord.client").addFilter(log_filter)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

@@ -125,3 +125,17 @@ async def test_rest_reachable_gateway_not_is_one_line(discord_api: FakeDiscord, 
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "gateway" in err and "cannot be reached" in err
     assert "Traceback" not in err and TOKEN not in err
+
+
+def test_discord_reconnect_tracebacks_become_one_line(
+        harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("discord.client")
+    caplog.set_level(logging.ERROR, logger="discord.client")
+    try:
+        raise OSError("Connect call failed ('162.159.135.234', 443)")
+    except OSError:
+        logger.exception("Attempting a reconnect in %.2fs", 2.5)
+    (record,) = caplog.records
+    assert record.exc_info is None and "Traceback" not in caplog.text
+    assert record.getMessage() == "Attempting a reconnect in 2.50s: OSError: Connect call failed " \
+        "('162.159.135.234', 443)"
