@@ -470,20 +470,19 @@ class Store:
 
         return await self.run(work)
 
-    async def begin_attempt(
-        self, batch: int, now_ts: float, lease_until: float, *, fresh: bool = False
-    ) -> None:
-        """Record, before sending, that this attempt may reach Discord; hold the digest until `lease_until`.
+    async def begin_attempts(self, attempts: list[tuple[int, float, float, bool]]) -> None:
+        """Record, before sending, that attempts may reach Discord: (batch, now, lease until, fresh) each.
 
-        `fresh`: earlier attempts are known not to have created a message (the channel was checked).
+        Each digest is held until its lease ends. `fresh`: earlier attempts are known not to have
+        created a message (the channel was checked).
         """
 
         async def work(db: aiosqlite.Connection) -> None:
-            await db.execute(
+            await db.executemany(
                 "UPDATE outbox SET maybe_sent_since_ts = CASE WHEN ? THEN ?"
                 " ELSE COALESCE(maybe_sent_since_ts, ?) END, next_attempt_at_ts = ?"
                 " WHERE batch = ? AND status = 'pending'",
-                (fresh, now_ts, now_ts, lease_until, batch),
+                [(fresh, now_ts, now_ts, lease, batch) for batch, now_ts, lease, fresh in attempts],
             )
 
         await self.run(work)

@@ -1,7 +1,7 @@
 """Drain the outbox: each digest is marked the moment Discord accepts it, and never sent twice.
 
 The rules, per digest (one message to one destination):
-- before sending, the attempt is recorded (`begin_attempt`): from then on a crash or timeout leaves the
+- before sending, the attempt is recorded (`begin_attempts`): from then on a crash or timeout leaves the
   digest "maybe sent";
 - a maybe-sent digest is re-sent with the same nonce while Discord's nonce check still covers it
   (`nonce_window`); past that, the destination's recent messages are searched for its fingerprint
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from bot.core.logonce import ErrorLog
 from bot.core.store import StoreError, utc_now
+from bot.core.updates.group import GroupWriter
 from bot.core.updates.messages import render_digest
 from bot.core.updates.records import Batch
 
@@ -107,6 +108,9 @@ class Outbox:
         self._store_failures = 0
         self._held_until = 0.0
         self._stop = False
+        # concurrent sends share their transactions (group commit); nothing waits for company
+        self._begin = GroupWriter(self.store.begin_attempts)
+        self._mark = GroupWriter(lambda sent: self.store.mark_sent(sent, utc_now()))
 
     def backoff(self, attempts: int) -> float:
         """Seconds before the next attempt after `attempts` failures (exponential, capped)."""
@@ -182,7 +186,7 @@ class Outbox:
             fresh = True
         try:
             lease = now + self.request_timeout + LEASE_MARGIN
-            await self.store.begin_attempt(batch.id, now, lease, fresh=fresh)
+            await self._begin.submit((batch.id, now, lease, fresh))
         except StoreError as exc:
             self._store_failed(exc)
             return
@@ -219,7 +223,7 @@ class Outbox:
         report.messages += 1
         report.deliveries += len(batch.row_ids)
         try:
-            await self.store.mark_sent([(batch.id, message_id)], utc_now())
+            await self._mark.submit((batch.id, message_id))
         except StoreError as exc:
             self._unrecorded[batch.id] = message_id
             self._store_failed(exc)
