@@ -242,3 +242,11 @@ async def test_restart_between_send_and_mark_delivers_every_update_exactly_once(
                          if path == f"/channels/{channel}/messages"
                          for line in content.splitlines() if "update number" in line)
         assert numbers == list(range(13)), channel
+
+
+async def test_subscriptions_says_when_delivery_is_held(h):
+    cog = quiet(h)
+    assert "held" not in reply(await slash(h, "subscriptions"))
+    cog.outbox.health = "delivery held: the database cannot record deliveries (database or disk is full)"
+    listing = reply(await slash(h, "subscriptions"))
+    assert "⚠ delivery held: the database cannot record deliveries (database or disk is full)" in listing
