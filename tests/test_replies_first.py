@@ -53,7 +53,7 @@ async def test_a_decline_is_answered_at_once_and_recorded_after_the_lock(harness
     elapsed = time.monotonic() - start
     (reply,) = harness.recorder.messages()
     assert reply.json["content"].startswith("I can't answer") and live_links(reply.json["content"]) == []
-    assert elapsed < 1.5, f"the reply waited {elapsed:.1f} s for the database"
+    assert elapsed < 2.5, f"the reply waited {elapsed:.1f} s for the database"
     with sqlite3.connect(harness.bot.settings.database) as db:  # a reader is never blocked (WAL)
         assert db.execute("SELECT COUNT(*) FROM declined_questions").fetchone() == (0,)  # not yet written
     release(locked)
@@ -76,7 +76,7 @@ async def first_request(harness: Harness, name: str, options: dict) -> tuple[Sen
 async def test_slash_commands_that_write_are_deferred_before_the_database(harness: Harness, locked) -> None:
     first, elapsed, task = await first_request(harness, "subscribe", {"topics": "news"})
     assert first.path.endswith("/callback") and first.json["type"] == 5  # acknowledged within 3 s
-    assert elapsed < 1.5
+    assert elapsed < 2.5
     release(locked)
     await asyncio.wait_for(task, 60)
     await harness.settle()
@@ -86,7 +86,7 @@ async def test_slash_commands_that_write_are_deferred_before_the_database(harnes
 
 async def test_ask_answers_first_too(harness: Harness, locked) -> None:
     callback, elapsed, task = await first_request(harness, "ask", {"question": NONSENSE})
-    assert callback.json["data"]["content"].startswith("I can't answer") and elapsed < 1.5
+    assert callback.json["data"]["content"].startswith("I can't answer") and elapsed < 2.5
     await task
     release(locked)
     await harness.bot.background.wait(timeout=30)
