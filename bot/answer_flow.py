@@ -26,20 +26,22 @@ def cooldown_text(retry_after: float) -> str:
     return f"You're asking faster than I can keep up: try again in {max(1, round(retry_after))} s."
 
 
-async def record_decline(bot: TariffBot, answer: Answer) -> None:
-    """Store a question the bot could not answer (text, best candidate and its confidence; no user id)."""
+def record_decline(bot: TariffBot, answer: Answer) -> None:
+    """Store a question the bot could not answer (text, best candidate, confidence; no user id), after the
+    reply, in the background, retrying while the database is locked."""
     text = answer.question[:MAX_INPUT_CHARS]
     nearest = answer.nearest.id if answer.nearest else None
-    try:
-        await bot.store.record_declined(text, normalise_question(text), nearest, answer.confidence)
-    except Exception:
-        log.exception("could not store a declined question")
+    bot.background.write(
+        "a declined question",
+        lambda: bot.store.record_declined(text, normalise_question(text), nearest, answer.confidence),
+    )
 
 
 async def respond(bot: TariffBot, user_id: int, text: str, send: Send, slow_down: SlowDown) -> Answer | None:
     """Answer one question: cooldown, a typed command ('/tariff japan'), or the engine's reply.
 
-    The reply goes out first; a decline is recorded for curators after it (small talk never is).
+    The reply goes out first; a decline is recorded for curators after it, in the background (small talk
+    never is), so a locked or broken database never delays an answer.
     """
     retry = bot.cooldowns.retry_after(user_id)
     if retry is not None:
@@ -52,5 +54,5 @@ async def respond(bot: TariffBot, user_id: int, text: str, send: Send, slow_down
     answer = bot.service.engine.ask(command.argument if command else text)
     await send(ui.answer_message(answer))
     if answer.unanswered:
-        await record_decline(bot, answer)
+        record_decline(bot, answer)
     return answer

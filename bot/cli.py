@@ -10,8 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import exitcodes
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.loader import KnowledgeError, load_knowledge
+from bot.core.store import StoreError
 
 log = logging.getLogger(__name__)
 TOKEN_ENV = "DISCORD_TOKEN"
@@ -41,7 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="register the slash commands with Discord")
     sync.add_argument("--guild", type=int, help="only in this guild (instant); default: globally")
     sub.add_parser("unanswered", help="list declined questions for curators, most frequent first")
-    sub.add_parser("reload", help="validate knowledge/ and queue change announcements for subscribers")
+    reload = sub.add_parser("reload", help="validate knowledge/ and queue change announcements")
+    reload.add_argument(
+        "--allow-removals",
+        action="store_true",
+        help="accept a fact base that removes more than updates.max_removals facts at once",
+    )
     updates = sub.add_parser("updates", help="show pending update announcements")
     updates.add_argument("--dry-run", action="store_true", help="show what would be posted; send nothing")
     return parser
@@ -52,7 +59,12 @@ def _service(settings: Settings):
     from bot.core.service import KnowledgeService
 
     try:
-        return KnowledgeService(settings.knowledge_dir, settings.engine, settings.cache_dir)
+        return KnowledgeService(
+            settings.knowledge_dir,
+            settings.engine,
+            limits=settings.knowledge_limits,
+            cache_dir=settings.cache_dir,
+        )
     except KnowledgeError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         raise SystemExit(1) from None
@@ -95,7 +107,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     from bot.core.engine import Engine
 
     try:
-        kb = load_knowledge(settings.knowledge_dir)
+        kb = load_knowledge(settings.knowledge_dir, settings.knowledge_limits)
     except KnowledgeError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
@@ -136,7 +148,7 @@ def cmd_reload(settings: Settings, args: argparse.Namespace) -> int:
     """Validate knowledge/ and queue announcements of what changed."""
     from bot.core.updates.commands import reload
 
-    return reload(settings)
+    return reload(settings, allow_removals=args.allow_removals)
 
 
 def cmd_updates(settings: Settings, args: argparse.Namespace) -> int:
@@ -184,6 +196,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return COMMANDS[args.command](settings, args)
+    except StoreError as exc:  # a corrupt, locked or full database: one line, never a traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return exitcodes.DATABASE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

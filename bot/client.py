@@ -11,6 +11,7 @@ from typing import Any
 import discord
 from discord.ext import commands
 
+from bot.background import Background
 from bot.config import Settings
 from bot.core.service import KnowledgeService
 from bot.core.store import Store
@@ -43,6 +44,15 @@ def intents() -> discord.Intents:
 def _no_voice_warning(record: logging.LogRecord) -> bool:
     """Drop discord.py's start-up warning about voice libraries: this bot never uses voice."""
     return "voice will NOT be supported" not in record.getMessage()
+
+
+def _brief_reconnects(record: logging.LogRecord) -> bool:
+    """discord.py logs a full traceback before every reconnect attempt: make it one line with the error."""
+    if record.exc_info and record.getMessage().startswith("Attempting a reconnect"):
+        error = record.exc_info[1]
+        record.msg, record.args = f"{record.getMessage()}: {type(error).__name__}: {error}", ()
+        record.exc_info, record.exc_text = None, None
+    return True
 
 
 class Cooldowns:
@@ -85,20 +95,27 @@ class TariffBot(commands.Bot):
     """tariffbot: answers questions about the spring 2025 Japan-US tariff talks."""
 
     def __init__(self, settings: Settings, service: KnowledgeService | None = None, **options: Any) -> None:
-        logging.getLogger("discord.client").addFilter(_no_voice_warning)  # added once, however many bots
+        for log_filter in (_no_voice_warning, _brief_reconnects):  # added once, however many bots
+            logging.getLogger("discord.client").addFilter(log_filter)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
+            # a long rate limit raises RateLimited instead of sleeping inside send(): callers reschedule
+            max_ratelimit_timeout=settings.discord.max_ratelimit_seconds or None,
             **options,
         )
         self.settings = settings
         self.service = service or KnowledgeService(
-            settings.knowledge_dir, settings.engine, settings.cache_dir
+            settings.knowledge_dir,
+            settings.engine,
+            limits=settings.knowledge_limits,
+            cache_dir=settings.cache_dir,
         )
         self.store = Store(settings.database)
         self.cooldowns = Cooldowns(settings.discord.cooldown_rate, settings.discord.cooldown_seconds)
+        self.background = Background()
         # '/tariff japan' typed as a message: command name -> the message that command sends (by extension).
         self.text_commands: dict[str, Callable[[str], dict[str, Any]]] = {}
 
@@ -115,9 +132,10 @@ class TariffBot(commands.Bot):
         gc.freeze()
 
     async def close(self) -> None:
-        """Disconnect and close the store."""
+        """Disconnect, give pending writes a moment, and close the store."""
         try:
             await super().close()
+            await self.background.wait(timeout=5)
         finally:
             await self.store.close()
 

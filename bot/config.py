@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from bot.core.settings import EngineSettings
+from bot.core.yamlsafe import Limits
 from bot.paths import default_config_path
 
 DATABASE_ENV = "TARIFFBOT_DATABASE"
@@ -28,6 +29,8 @@ class DiscordSettings:
     cooldown_rate: int = 3
     cooldown_seconds: float = 30.0
     sync_guild: int | None = None
+    max_ratelimit_seconds: float = 30.0
+    gateway_timeout_seconds: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,10 @@ class UpdateSettings:
     relevance_threshold: float = 0.5
     feed_timeout_seconds: float = 20.0
     feed_max_bytes: int = 2_000_000
+    feed_max_items: int = 20
+    request_timeout_seconds: float = 20.0
+    nonce_window_seconds: float = 60.0
+    max_removals: int = 3
     feeds: tuple[FeedSettings, ...] = ()
 
 
@@ -63,6 +70,7 @@ class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     updates: UpdateSettings = field(default_factory=UpdateSettings)
+    knowledge_limits: Limits = field(default_factory=Limits)
 
 
 def _section(cls: type, data: Any, name: str) -> Any:
@@ -125,7 +133,16 @@ def load_settings(path: Path | None = None) -> Settings:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level must be a mapping")
     base = path.parent
-    top = {"knowledge_dir", "database", "cache_dir", "log_level", "engine", "discord", "updates"}
+    top = {
+        "knowledge_dir",
+        "database",
+        "cache_dir",
+        "log_level",
+        "engine",
+        "discord",
+        "updates",
+        "knowledge_limits",
+    }
     unknown = set(data) - top
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(map(str, unknown)))}")
@@ -140,6 +157,7 @@ def load_settings(path: Path | None = None) -> Settings:
         engine=_section(EngineSettings, data.get("engine"), "engine"),
         discord=_section(DiscordSettings, data.get("discord"), "discord"),
         updates=_section(UpdateSettings, data.get("updates"), "updates"),
+        knowledge_limits=_section(Limits, data.get("knowledge_limits"), "knowledge_limits"),
     )
     return settings
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from bot import exitcodes
 from bot.config import Settings
 from bot.core.store import Store, StoreError
 
@@ -36,7 +37,7 @@ def unanswered(settings: Settings) -> int:
         rows = asyncio.run(_declined(settings))
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exitcodes.DATABASE
     if not rows:
         print("No declined questions yet.")
         return 0

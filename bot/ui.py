@@ -12,7 +12,7 @@ import discord
 from bot.asking import strip_mentions
 from bot.core.answer import Answer, Kind, human_date
 from bot.core.model import Fact, Participant, TariffRecord
-from bot.core.text import clip
+from bot.core.text import clip, inert
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -28,9 +28,8 @@ _FACT_ID = r"[a-z0-9][a-z0-9-]{0,80}"
 
 
 def escape(text: str, limit: int = ECHO_CHARS) -> str:
-    """User text made safe to echo: one line, clipped, markdown and mentions escaped."""
-    flat = " ".join(text.split())
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(clip(flat, limit)))
+    """User text made safe to echo: one line, clipped, invisible characters dropped, all markup escaped."""
+    return inert(text, limit)
 
 
 def _citation_fields(embed: discord.Embed, fact: Fact) -> None:
@@ -205,9 +204,10 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
             bot = interaction.client
             fact = bot.service.kb.facts.get(self.fact_id)
             question = asked_question(interaction, fact.question if fact else self.fact_id)
-            await bot.store.record_feedback(self.fact_id, question, self.helpful)
             await send_ephemeral(interaction, "Thanks, noted." if self.helpful
                                  else "Thanks, noted: a curator will look at this answer.")
+            bot.background.write("a feedback vote", lambda: bot.store.record_feedback(
+                self.fact_id, question, self.helpful))
         except Exception:
             log.exception("feedback button %s failed", self.fact_id)
             await send_ephemeral(interaction, ERROR_TEXT)

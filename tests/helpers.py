@@ -166,6 +166,7 @@ class Recorder:
     bot_user: dict[str, Any] = field(default_factory=lambda: user(BOT_ID, "tariffbot", bot=True))
     sent: list[Sent] = field(default_factory=list)
     fail: Exception | None = None
+    posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel id -> messages created
 
     def message_from(self, channel_id: str, body: dict[str, Any] | None) -> dict[str, Any]:
         """What Discord answers to a created message: the body plus the server-side fields."""
@@ -195,7 +196,12 @@ class Recorder:
                     "bot_public": True, "bot_require_code_grant": False, "owner": user(USER_ID),
                     "verify_key": "0" * 64, "flags": 0, "summary": ""}
         if route.method == "POST" and path.endswith("/messages"):
-            return self.message_from(str(route.channel_id), kwargs.get("json"))
+            created = self.message_from(str(route.channel_id), kwargs.get("json"))
+            self.posted.setdefault(str(route.channel_id), []).append(created)
+            return created
+        if route.method == "GET" and path.endswith("/messages"):  # newest first, like Discord
+            after = int((kwargs.get("params") or {}).get("after") or 0)
+            return [m for m in reversed(self.posted.get(str(route.channel_id), [])) if int(m["id"]) > after]
         if route.method == "POST" and path == "/users/@me/channels":  # create a DM channel
             recipient = int((kwargs.get("json") or {})["recipient_id"])
             channel_id = DM_CHANNEL_ID if recipient == USER_ID else snowflake()
@@ -285,7 +291,7 @@ class Harness:
         me = asyncio.current_task()
         for _ in range(100):
             pending = [t for t in asyncio.all_tasks() if t is not me and not t.done()
-                       and t.get_name().startswith(("discord.py:", "discord-ui-"))]
+                       and t.get_name().startswith(("discord.py:", "discord-ui-", "tariffbot:background"))]
             if not pending:
                 return
             await asyncio.wait(pending, timeout=5)

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, DiscordSettings, EngineSettings, UpdateSettings, load_settings
+from bot.core.yamlsafe import Limits
 from bot.paths import PROJECT_DIR
 
 
@@ -15,6 +16,9 @@ def test_the_shipped_config_matches_the_defaults() -> None:
     assert settings.knowledge_dir == PROJECT_DIR / "knowledge"
     assert settings.engine.answer_threshold is None and settings.engine.max_suggestions == 3
     assert settings.updates.feeds == ()
+    # every documented value is the default (so "every setting is optional" holds)
+    assert settings.engine == EngineSettings() and settings.discord == DiscordSettings()
+    assert settings.updates == UpdateSettings() and settings.knowledge_limits == Limits()
 
 
 def test_relative_paths_follow_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,7 @@ from tests.helpers import (
     Sent,
     custom_ids,
 )
+from tests.markdown_check import live_mentions
 
 NONE = {"parse": []}
 COMMANDS = {"ask", "tariff", "who", "proposals", "timeline", "sources", "help"}
@@ -115,7 +116,7 @@ async def test_tariff_with_country_and_sector(harness: Harness) -> None:
 async def test_tariff_unknown_country_answers_ephemerally(harness: Harness) -> None:
     data = callback(await harness.slash("tariff", {"country": "**Atlantis** @everyone"}), ephemeral=True)
     if harness.bot.service.kb.tariffs:
-        assert data["content"].startswith("No tariff record for \\*\\*Atlantis\\*\\* @\u200beveryone.")
+        assert data["content"].startswith("No tariff record for \\*\\*Atlantis\\*\\* \\@everyone.")
 
 
 async def test_tariff_country_autocomplete(harness: Harness) -> None:
@@ -162,7 +163,8 @@ async def test_who_autocomplete_and_answer(harness: Harness) -> None:
 
 async def test_who_unknown_person_is_ephemeral(harness: Harness) -> None:
     data = callback(await harness.slash("who", {"person": f"<@{USER_ID}> Nobody"}), ephemeral=True)
-    assert data["content"].startswith(f"I don't know anyone called “<@\u200b{USER_ID}> Nobody”")
+    assert data["content"].startswith(f"I don't know anyone called “\\<\\@{USER_ID}\\> Nobody”")
+    assert live_mentions(data["content"]) == []
 
 
 @pytest.mark.parametrize("dm", [False, True])

@@ -151,7 +151,7 @@ def test_cli_reload_and_updates_dry_run(tmp_path, capsys):
     assert main(["--config", str(config), "updates", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "3 pending delivery(ies) in 1 message(s) to 1 destination(s) (dry run" in out
-    assert "--- to channel 42, nonce 1 ---" in out and "**Tariff talks: 3 updates**" in out
+    assert "--- to channel 42, nonce chosen when sent ---" in out and "**Tariff talks: 3 updates**" in out
     assert main(["--config", str(config), "updates"]) == 0
     assert "channel 42: 3 update(s)" in capsys.readouterr().out
 

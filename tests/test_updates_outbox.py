@@ -32,7 +32,7 @@ async def test_every_pair_is_queued_in_one_transaction_and_bundled_into_digests(
     for target in (1, 2):
         mine = [(nonce, content) for _, t, nonce, content in sender.sent if t == target]
         assert [c.count("• update number") for _, c in mine] == [10, 10, 5]
-        numbers = [int(line.rsplit(" ", 1)[1]) for _, c in mine for line in c.splitlines()[1:]]
+        numbers = [int(line.rsplit(" ", 1)[1]) for _, c in mine for line in c.splitlines()[1:-1]]
         assert numbers == list(range(25))
     nonces = [nonce for *_, nonce, _ in sender.sent]
     assert len(set(nonces)) == 6
@@ -111,17 +111,18 @@ async def test_crash_between_send_and_mark_resends_the_same_digest_with_the_same
     async def die(*args, **kwargs):
         raise Crash
 
-    store.mark_sent = die  # Discord accepted the messages, then the process died before marking
+    store.mark_sent = die  # Discord accepted the message, then the process died before marking it
     with pytest.raises(Crash):
         await Outbox(store, sender, digest_limit=3, clock=Clock()).drain()
     await store.close()
-    first_run = list(sender.sent)
-    assert len(first_run) == 3
+    assert 1 <= len(sender.sent) <= 3  # marked one by one: the crash comes with the first accepted digest
 
     store = await open_store(path)  # restart
     await store.queue_updates([item(9)], "t2")  # more news arrives in between: it must not join the digest
     try:
-        await Outbox(store, sender, digest_limit=3, clock=Clock()).drain()
+        clock = Clock()
+        clock.advance(30)  # past the crashed attempts' lease, inside the nonce window: same nonce again
+        await Outbox(store, sender, digest_limit=3, clock=clock).drain()
         assert await store.outbox_counts() == {"sent": 15}
     finally:
         await store.close()

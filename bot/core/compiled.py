@@ -20,6 +20,7 @@ from pathlib import Path
 from bot.core.engine import Engine
 from bot.core.loader import load_knowledge
 from bot.core.settings import EngineSettings
+from bot.core.yamlsafe import Limits
 
 log = logging.getLogger(__name__)
 FORMAT = b"tariffbot-engine-1"
@@ -44,13 +45,21 @@ def cache_key(knowledge_dir: Path, settings: EngineSettings) -> str:
     return digest.hexdigest()
 
 
-def load_engine(knowledge_dir: Path, settings: EngineSettings, cache_dir: Path | None) -> Engine:
+def load_engine(
+    knowledge_dir: Path,
+    settings: EngineSettings,
+    cache_dir: Path | None,
+    limits: Limits | None = None,
+    *,
+    settle: bool = False,
+) -> Engine:
     """The engine over the knowledge folder: from the cache when it matches, else built (and cached).
 
-    Raises KnowledgeError when the folder does not load, exactly as building it directly would.
+    Raises KnowledgeError (or KnowledgeChanging) when the folder does not load, exactly as building it
+    directly would; `limits` and `settle` go to the loader.
     """
     if cache_dir is None:
-        return Engine(load_knowledge(knowledge_dir), settings)
+        return Engine(load_knowledge(knowledge_dir, limits, settle=settle), settings)
     key = cache_key(knowledge_dir, settings)
     path = cache_dir / f"{PREFIX}{key[:40]}.pickle"
     try:
@@ -62,7 +71,7 @@ def load_engine(knowledge_dir: Path, settings: EngineSettings, cache_dir: Path |
         pass  # the first start after a change
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError) as exc:
         log.info("ignoring an unreadable engine cache %s: %s", path.name, exc)
-    engine = Engine(load_knowledge(knowledge_dir), settings)
+    engine = Engine(load_knowledge(knowledge_dir, limits, settle=settle), settings)
     if cache_key(knowledge_dir, settings) == key:  # the folder did not change while it was read
         _store(engine, path)
     return engine

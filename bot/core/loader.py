@@ -33,11 +33,10 @@ from bot.core.model import (
     TariffRecord,
     Vocabulary,
 )
-from bot.core.text import normalise_question, normalise_quote
+from bot.core.text import clip, normalise_question, normalise_quote
+from bot.core.yamlsafe import Changing, Limits, Refused, load_yaml, read_capped, shown, snapshot
 
 log = logging.getLogger(__name__)
-# libyaml's parser is ~10x faster; it ships in PyYAML's wheels, with the pure-Python one as fallback.
-_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _YAML_BOOL_HINT = "(quote yes/no/on/off: YAML reads them as true/false)"
@@ -75,6 +74,10 @@ class KnowledgeError(Exception):
         self.problems = problems
 
 
+class KnowledgeChanging(KnowledgeError):
+    """Files changed while the fact base was read: nothing accepted, try again later."""
+
+
 # --- field checkers: each returns the cleaned value or raises ValueError(reason) ---------------
 
 
@@ -96,12 +99,12 @@ def _date(value: Any) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise ValueError(f"must be a date YYYY-MM-DD, not {value!r}")
+    raise ValueError(f"must be a date YYYY-MM-DD, not {shown(value)}")
 
 
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"must be a number, not {value!r}")
+        raise ValueError(f"must be a number, not {shown(value)}")
     return float(value)
 
 
@@ -111,7 +114,7 @@ def _optional_number(value: Any) -> float | None:
 
 def _identifier(value: Any) -> str:
     if not isinstance(value, str) or not _ID.match(value):
-        raise ValueError(f"must be an id of lower-case letters, digits and '-', not {value!r}")
+        raise ValueError(f"must be an id of lower-case letters, digits and '-', not {shown(value)}")
     return value
 
 
@@ -126,7 +129,7 @@ def _one_of(choices: Iterable[str]) -> Callable[[Any], str]:
 
     def check(value: Any) -> str:
         if value not in allowed:
-            raise ValueError(f"must be one of {', '.join(allowed)}, not {value!r}")
+            raise ValueError(f"must be one of {', '.join(allowed)}, not {shown(value)}")
         return value
 
     return check
@@ -217,8 +220,10 @@ VOCABULARY_KEYS = {"synonyms", "intents", "stopwords", "generic", "broader", "en
 class _Loader:
     """Collects entries from every YAML file, then validates and links them."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, limits: Limits, settle: bool) -> None:
         self.root = root
+        self.limits = limits
+        self.settle = settle
         self.problems: list[str] = []
         self.raw: dict[str, list[tuple[str, Any]]] = {name: [] for name in SECTIONS}
         self.frequency: dict[str, float] = {}
@@ -228,18 +233,17 @@ class _Loader:
 
     def read_files(self) -> str:
         digest = hashlib.sha256()
-        files = sorted(self.root.glob("*.yaml"))
-        if not files:
+        files, unreadable = snapshot(self.root, self.limits, settle=self.settle, also=(WORD_LIST,))
+        if not any(name != WORD_LIST for name, _ in files) and not unreadable:
             self.problem(str(self.root), "-", "no *.yaml files in the knowledge folder")
-        for path in files:
-            data = path.read_bytes()
-            digest.update(path.name.encode() + b"\0" + data + b"\0")
-            self.read_yaml(path.name, data)
-        words = self.root / WORD_LIST
-        if words.is_file():
-            data = words.read_bytes()
-            digest.update(WORD_LIST.encode() + b"\0" + data + b"\0")
-            self.frequency = self.read_frequencies(data)
+        for name, reason in unreadable:
+            self.problem(name, "-", reason)
+        for name, data in files:
+            digest.update(name.encode() + b"\0" + data + b"\0")
+            if name == WORD_LIST:
+                self.frequency = self.read_frequencies(data)
+            else:
+                self.read_yaml(name, data)
         return digest
 
     def read_frequencies(self, data: bytes) -> dict[str, float]:
@@ -252,19 +256,23 @@ class _Loader:
             try:
                 value = float(zipf)
             except ValueError:
-                self.problem(WORD_LIST, f"line {number}", f"must start with a frequency, not {_clip(zipf)!r}")
+                reason = f"must start with a frequency, not {clip(zipf, 60)!r}"
+                self.problem(WORD_LIST, f"line {number}", reason)
                 continue
             frequency.update(dict.fromkeys(words.split(), value))
         return frequency
 
     def read_yaml(self, name: str, data: bytes) -> None:
         try:
-            doc = yaml.load(data, Loader=_YamlLoader)
+            doc = load_yaml(data, self.limits)
+        except Refused as exc:
+            self.problem(name, "-", str(exc))
+            return
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark else "-"
             reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            self.problem(name, where, f"invalid YAML: {reason}")
+            self.problem(name, where, f"invalid YAML: {shown(reason)[1:-1]}")
             return
         if doc is None:
             return
@@ -273,7 +281,8 @@ class _Loader:
             return
         for section, entries in doc.items():
             if section not in SECTIONS:
-                self.problem(name, str(section), f"unknown section (expected one of {', '.join(SECTIONS)})")
+                expected = f"unknown section (expected one of {', '.join(SECTIONS)})"
+                self.problem(name, clip(str(section), 60), expected)
             elif section in ("vocabulary", "conversation", "decision"):
                 self.raw[section].append((name, entries))
             elif not isinstance(entries, list):
@@ -288,11 +297,11 @@ class _Loader:
         if not isinstance(entry, dict):
             self.problem(file, label, "entry must be a mapping")
             return None
-        name = str(entry.get("id", label))
+        name = clip(str(entry.get("id", label)), 80)
         ok, out = True, {}
         for key in entry:
             if key not in spec:
-                self.problem(file, name, f"unknown key {key!r}")
+                self.problem(file, name, f"unknown key {shown(key)}")
                 ok = False
         for key, (required, check) in spec.items():
             if key not in entry:
@@ -320,7 +329,15 @@ class _Loader:
             if not path.is_relative_to(self.root.resolve()) or not path.is_file():
                 self.problem(file, data["id"], f"source file {data['file']!r} not found")
                 continue
-            text = normalise_quote(path.read_text(encoding="utf-8"))
+            try:
+                text = normalise_quote(read_capped(path, self.limits.max_file_bytes).decode("utf-8"))
+            except Refused as exc:
+                self.problem(file, data["id"], f"source file {data['file']!r}: {exc}")
+                continue
+            except UnicodeDecodeError as exc:
+                self.problem(file, data["id"], f"source file {data['file']!r} is not UTF-8 text "
+                             f"(byte {exc.start})")
+                continue
             sources[data["id"]] = Source(text=text, **data)
         return sources
 
@@ -525,9 +542,9 @@ class _Loader:
             for question in questions:
                 key = normalise_question(question)
                 if not key:
-                    self.problem(file, owner, f"{label} {_clip(question)!r} has no words")
+                    self.problem(file, owner, f"{label} {clip(question, 60)!r} has no words")
                 elif key in seen:
-                    self.problem(file, owner, f"{label} {_clip(question)!r} duplicates {seen[key]}")
+                    self.problem(file, owner, f"{label} {clip(question, 60)!r} duplicates {seen[key]}")
                 else:
                     seen[key] = f"{label} of {owner}"
 
@@ -638,14 +655,16 @@ def _placeholders(text: str) -> set[str]:
         return {"<unbalanced braces>"}
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def load_knowledge(root: Path, limits: Limits | None = None, *, settle: bool = False) -> KnowledgeBase:
+    """Load and validate every `*.yaml` file in `root`; raise KnowledgeError listing all problems.
 
-
-def load_knowledge(root: Path) -> KnowledgeBase:
-    """Load and validate every `*.yaml` file in `root`; raise KnowledgeError listing all problems."""
+    `settle` (unattended reloads): files changed within `limits.settle_seconds` are not read yet.
+    """
     if not root.is_dir():
         raise KnowledgeError([f"{root}: -: knowledge folder not found"])
-    kb = _Loader(root).load()
+    try:
+        kb = _Loader(root, limits or Limits(), settle).load()
+    except Changing as exc:
+        raise KnowledgeChanging([f"{root.name}: -: {exc}"]) from None
     log.debug("loaded %d facts from %s", len(kb.facts), root)
     return kb

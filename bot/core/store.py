@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import re
+import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ import aiosqlite
 from bot.core.updates.records import (
     ALL_TOPICS,
     Batch,
+    Claim,
     FeedState,
     QueueResult,
     Snapshot,
@@ -36,6 +38,9 @@ _SEEN_SQL = (
     "INSERT INTO news_seen (key, update_id, feed) VALUES (?, ?, ?)"  # automatic updates
     " ON CONFLICT (key) DO NOTHING"
 )
+
+
+NONCE_BYTES = 10  # 20 hex characters: Discord takes nonces of up to 25
 
 
 def utc_now() -> str:
@@ -83,6 +88,9 @@ class Store:
             self._db = await aiosqlite.connect(self.path, timeout=5)
             self._db.row_factory = aiosqlite.Row
             await self._db.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit survives the process being killed (only power loss can undo the last
+            # ones); the outbox commits once per message, so a full fsync each time would cost too much.
+            await self._db.execute("PRAGMA synchronous=NORMAL")
             await self._db.execute("PRAGMA foreign_keys=ON")
             await self._db.execute("PRAGMA busy_timeout=5000")
             await self._migrate()
@@ -95,7 +103,18 @@ class Store:
         """Close the connection (safe to call twice)."""
         if self._db is not None:
             db, self._db = self._db, None
-            await db.close()
+            try:
+                await db.close()
+            except sqlite3.Error as exc:
+                log.warning("closing the database failed: %s", exc)
+
+    async def rows(self, sql: str, params: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+        """Run one read query; a database error (corrupt page, I/O) becomes a StoreError."""
+        try:
+            async with self.db.execute(sql, params) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
 
     async def __aenter__(self) -> Store:
         return await self.open()
@@ -105,9 +124,7 @@ class Store:
 
     async def schema_version(self) -> int:
         """The number of the last migration applied."""
-        async with self.db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0])
+        return int((await self.rows("PRAGMA user_version"))[0][0])
 
     async def _migrate(self) -> None:
         current = await self.schema_version()
@@ -126,17 +143,24 @@ class Store:
                     result = await work(self.db)
                     await self.db.commit()
                     return result
-                except sqlite3.OperationalError as exc:
-                    await self.db.rollback()
-                    busy = "locked" in str(exc) or "busy" in str(exc)
+                except sqlite3.Error as exc:
+                    await self._rollback()
+                    busy = isinstance(exc, sqlite3.OperationalError) and (
+                        "locked" in str(exc) or "busy" in str(exc))
                     if not busy or attempt == self.retries:
                         raise StoreError(f"database error: {exc}") from exc
                     log.warning("database busy (%s), retry %d/%d", exc, attempt + 1, self.retries)
                     await asyncio.sleep(self.retry_delay * 2**attempt)
                 except BaseException:
-                    await self.db.rollback()
+                    await self._rollback()
                     raise
             raise AssertionError("unreachable")
+
+    async def _rollback(self) -> None:
+        try:
+            await self.db.rollback()
+        except sqlite3.Error as exc:  # a full disk or corrupt file can fail the rollback too
+            log.debug("rollback failed: %s", exc)
 
     # --- Feature sections below: each feature adds its queries here, in its own section. ---
 
@@ -182,15 +206,12 @@ class Store:
             GROUP BY normalised
             ORDER BY times DESC, last_asked DESC, normalised
             LIMIT ?"""
-        async with self.db.execute(sql, (limit,)) as cursor:
-            return [dict(row) for row in await cursor.fetchall()]
+        return [dict(row) for row in await self.rows(sql, (limit,))]
 
     async def feedback_rows(self) -> list[dict[str, object]]:
         """Every feedback vote, oldest first."""
-        async with self.db.execute(
-            "SELECT fact_id, question, helpful, created_at FROM answer_feedback ORDER BY id"
-        ) as cursor:
-            return [dict(row) for row in await cursor.fetchall()]
+        sql = "SELECT fact_id, question, helpful, created_at FROM answer_feedback ORDER BY id"
+        return [dict(row) for row in await self.rows(sql)]
 
     # --- subscriptions, snapshots, feeds and outbox (automatic updates; tables from 0002_updates.sql) ---
 
@@ -270,8 +291,7 @@ class Store:
     ) -> list[Subscription]:
         """Subscriptions matching a fixed condition of this module's callers (never user text)."""
         sql = f"{self._SUBSCRIPTION_SELECT} WHERE {where} ORDER BY s.id"
-        async with self.db.execute(sql, params) as cursor:
-            return [self._subscription(row) for row in await cursor.fetchall()]
+        return [self._subscription(row) for row in await self.rows(sql, params)]
 
     async def subscriptions_for(self, guild_id: int | None, user_id: int) -> list[Subscription]:
         """The guild's channel subscriptions and the user's own DM subscription."""
@@ -346,17 +366,35 @@ class Store:
 
     async def knowledge_snapshot(self) -> tuple[bool, dict[str, Snapshot]]:
         """Whether a baseline was recorded, and the last announced version of every fact."""
-        return await self._snapshot(self.db)
+        try:
+            return await self._snapshot(self.db)
+        except sqlite3.Error as exc:
+            raise StoreError(f"database error: {exc}") from exc
+
+    async def announced_fingerprint(self) -> str | None:
+        """The fingerprint of the fact base whose changes were last recorded (by any process)."""
+        found = await self.rows("SELECT value FROM update_state WHERE key = 'knowledge_fingerprint'")
+        return found[0][0] if found else None
 
     async def apply_knowledge_plan(
-        self, plan_for: Callable[[bool, dict[str, Snapshot]], T], now: str
+        self, plan_for: Callable[[bool, dict[str, Snapshot]], T], now: str, fingerprint: str = ""
     ) -> tuple[T, QueueResult]:
-        """Read the snapshot, plan against it, move it forward and queue the changes: one transaction."""
+        """Read the snapshot, plan against it, move it forward and queue the changes: one transaction.
+
+        `plan_for` may raise to refuse the plan (nothing is written). The fact base's fingerprint is
+        recorded with it, so a running bot knows which fact base the queued announcements describe.
+        """
 
         async def work(db: aiosqlite.Connection) -> tuple[T, QueueResult]:
             await db.execute("BEGIN IMMEDIATE")
             baseline, snapshot = await self._snapshot(db)
             plan = plan_for(baseline, snapshot)
+            if fingerprint:
+                await db.execute(
+                    "INSERT INTO update_state (key, value) VALUES ('knowledge_fingerprint', ?)"
+                    " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (fingerprint,),
+                )
             await db.executemany(
                 "INSERT INTO fact_snapshots (fact_id, content_hash, rendering, recorded_at)"
                 " VALUES (?, ?, ?, ?)"
@@ -372,10 +410,16 @@ class Store:
 
         return await self.run(work)
 
-    async def claim_batches(self, limit: int, now_ts: float, max_batches: int = 1000) -> list[Batch]:
-        """Bundle pending rows into digests (fixed before sending, so resends match); return due ones."""
+    async def claim_batches(
+        self, limit: int, now_ts: float, max_batches: int = 1000, exclude: tuple[int, ...] = ()
+    ) -> Claim:
+        """Bundle pending rows into digests (fixed, with a random nonce, before sending); return due ones.
 
-        async def work(db: aiosqlite.Connection) -> list[Batch]:
+        A destination has at most one open digest, so its updates go out in order and never two at once.
+        `exclude` lists digests this process is sending right now.
+        """
+
+        async def work(db: aiosqlite.Connection) -> Claim:
             await db.execute(
                 """WITH ranked AS (
                        SELECT o.id, MIN(o.id) OVER w AS first, ROW_NUMBER() OVER w AS rn
@@ -390,49 +434,86 @@ class Store:
                    WHERE outbox.id = ranked.id AND ranked.rn <= ?""",
                 (max(1, limit),),
             )
-            sql = """
+            async with db.execute(
+                "SELECT DISTINCT batch FROM outbox WHERE status = 'pending' AND batch IS NOT NULL"
+                " AND nonce IS NULL"
+            ) as cursor:
+                unnamed = [row[0] for row in await cursor.fetchall()]
+            await db.executemany(
+                "UPDATE outbox SET nonce = ? WHERE batch = ? AND status = 'pending'",
+                [(secrets.token_hex(NONCE_BYTES), batch) for batch in unnamed],
+            )
+            marks = ",".join("?" * len(exclude))
+            sql = f"""
                 WITH due AS (
                     SELECT DISTINCT o.batch FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id
                     WHERE o.status = 'pending' AND o.batch IS NOT NULL AND s.paused_reason IS NULL
-                      AND o.next_attempt_at_ts <= ? ORDER BY o.batch LIMIT ?)
-                SELECT o.id, o.batch, o.subscription_id, s.kind, s.target_id, o.attempts, u.text
+                      AND o.next_attempt_at_ts <= ? AND o.batch NOT IN ({marks}) ORDER BY o.batch LIMIT ?)
+                SELECT o.id, o.batch, o.nonce, o.subscription_id, s.kind, s.target_id, o.attempts,
+                       o.maybe_sent_since_ts, u.text
                 FROM due JOIN outbox o ON o.batch = due.batch AND o.status = 'pending'
                 JOIN subscriptions s ON s.id = o.subscription_id JOIN updates u ON u.id = o.update_id
                 ORDER BY o.batch, o.id"""
             batches: dict[int, Batch] = {}
-            async with db.execute(sql, (now_ts, max_batches)) as cursor:
+            async with db.execute(sql, (now_ts, *exclude, max_batches)) as cursor:
                 for row in await cursor.fetchall():
                     batch = batches.get(row[1])
                     if batch is None:
-                        batch = batches[row[1]] = Batch(row[1], row[2], row[3], row[4], row[5])
-                    batch.texts.append(row[6])
+                        batch = batches[row[1]] = Batch(*row[1:8])
+                    batch.texts.append(row[8])
                     batch.row_ids.append(row[0])
-            return list(batches.values())
+            async with db.execute(
+                "SELECT value FROM update_state WHERE key = 'knowledge_fingerprint'"
+            ) as cursor:
+                found = await cursor.fetchone()
+            return Claim(list(batches.values()), found[0] if found else None)
 
         return await self.run(work)
 
+    async def begin_attempts(self, attempts: list[tuple[int, float, float, bool]]) -> None:
+        """Record, before sending, that attempts may reach Discord: (batch, now, lease until, fresh) each.
+
+        Each digest is held until its lease ends. `fresh`: earlier attempts are known not to have
+        created a message (the channel was checked).
+        """
+
+        async def work(db: aiosqlite.Connection) -> None:
+            await db.executemany(
+                "UPDATE outbox SET maybe_sent_since_ts = CASE WHEN ? THEN ?"
+                " ELSE COALESCE(maybe_sent_since_ts, ?) END, next_attempt_at_ts = ?"
+                " WHERE batch = ? AND status = 'pending'",
+                [(fresh, now_ts, now_ts, lease, batch) for batch, now_ts, lease, fresh in attempts],
+            )
+
+        await self.run(work)
+
     async def mark_sent(self, sent: list[tuple[int, int | None]], now: str) -> None:
-        """Mark digests delivered: (batch nonce, Discord message id) pairs, in one transaction."""
+        """Mark digests delivered: (batch id, Discord message id) pairs, in one transaction."""
 
         async def work(db: aiosqlite.Connection) -> None:
             await db.executemany(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?"
                 " WHERE batch = ? AND status = 'pending'",
-                [(now, message_id, nonce) for nonce, message_id in sent],
+                [(now, message_id, batch) for batch, message_id in sent],
             )
 
         await self.run(work)
 
-    async def defer_batches(self, deferred: list[tuple[int, int, float, str, bool]]) -> None:
-        """Record failed attempts: (nonce, attempts, next attempt time, error, give up) per digest."""
+    async def defer_batches(self, deferred: list[tuple[int, int, float, str, bool, bool]]) -> None:
+        """Record failed attempts: (batch id, attempts, next attempt time, error, give up, not sent) each.
+
+        `not sent`: no attempt so far can have created a message, so no check is needed before the next.
+        """
 
         async def work(db: aiosqlite.Connection) -> None:
             await db.executemany(
                 "UPDATE outbox SET attempts = ?, next_attempt_at_ts = ?, last_error = ?,"
-                " status = CASE WHEN ? THEN 'failed' ELSE status END WHERE batch = ? AND status = 'pending'",
+                " status = CASE WHEN ? THEN 'failed' ELSE status END,"
+                " maybe_sent_since_ts = CASE WHEN ? THEN NULL ELSE maybe_sent_since_ts END"
+                " WHERE batch = ? AND status = 'pending'",
                 [
-                    (attempts, next_ts, error, give_up, nonce)
-                    for nonce, attempts, next_ts, error, give_up in deferred
+                    (attempts, next_ts, error, give_up, not_sent, batch)
+                    for batch, attempts, next_ts, error, give_up, not_sent in deferred
                 ],
             )
 
@@ -441,25 +522,22 @@ class Store:
     async def pending_outbox(self) -> list[dict[str, object]]:
         """Every undelivered row with its destination and text, in delivery order."""
         sql = """
-            SELECT o.id, o.batch, o.subscription_id, s.kind, s.target_id, s.paused_reason, o.attempts,
-                   o.last_error, u.text
+            SELECT o.id, o.batch, o.nonce, o.subscription_id, s.kind, s.target_id, s.paused_reason,
+                   o.attempts, o.last_error, o.maybe_sent_since_ts, u.text
             FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id
             JOIN updates u ON u.id = o.update_id
             WHERE o.status = 'pending' ORDER BY o.subscription_id, o.id"""
-        async with self.db.execute(sql) as cursor:
-            return [dict(row) for row in await cursor.fetchall()]
+        return [dict(row) for row in await self.rows(sql)]
 
     async def outbox_counts(self) -> dict[str, int]:
         """Number of outbox rows by status."""
-        async with self.db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status") as cursor:
-            return {row[0]: row[1] for row in await cursor.fetchall()}
+        found = await self.rows("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        return {row[0]: row[1] for row in found}
 
     async def delivered(self) -> list[tuple[int, int, int]]:
         """(update id, subscription id, message id) of every delivered row."""
-        async with self.db.execute(
-            "SELECT update_id, subscription_id, message_id FROM outbox WHERE status = 'sent' ORDER BY id"
-        ) as cursor:
-            return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+        sql = "SELECT update_id, subscription_id, message_id FROM outbox WHERE status = 'sent' ORDER BY id"
+        return [(row[0], row[1], row[2]) for row in await self.rows(sql)]
 
     @staticmethod
     def _feed(row: aiosqlite.Row) -> FeedState:
@@ -467,16 +545,14 @@ class Store:
 
     async def feed_states(self) -> list[FeedState]:
         """The stored poll state of every feed ever polled."""
-        async with self.db.execute("SELECT * FROM feeds ORDER BY name") as cursor:
-            return [self._feed(row) for row in await cursor.fetchall()]
+        return [self._feed(row) for row in await self.rows("SELECT * FROM feeds ORDER BY name")]
 
     async def feed_state(self, name: str, url: str) -> FeedState:
         """One feed's state; a fresh one when it was never polled or its URL changed."""
-        async with self.db.execute("SELECT * FROM feeds WHERE name = ?", (name,)) as cursor:
-            row = await cursor.fetchone()
-        if row is None:
+        found = await self.rows("SELECT * FROM feeds WHERE name = ?", (name,))
+        if not found:
             return FeedState(name, url)
-        state = self._feed(row)
+        state = self._feed(found[0])
         if state.url != url:
             return FeedState(
                 name,

@@ -93,6 +93,7 @@ class Subscriptions(commands.Cog):
     async def subscribe(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None,
                         topics: str | None = None) -> None:
         """Subscribe a channel (with Manage Channels) or yourself by DM."""
+        await interaction.response.defer(ephemeral=True, thinking=True)  # the database may be slow
         try:
             chosen = parse_topics(topics)
         except TopicError as exc:
@@ -126,6 +127,7 @@ class Subscriptions(commands.Cog):
     async def unsubscribe(self, interaction: discord.Interaction,
                           channel: discord.TextChannel | None = None) -> None:
         """Remove a channel's or your own DM subscription."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         if channel is not None:
             refusal = self.refuse_channel(interaction, channel)
             if refusal:
@@ -142,7 +144,8 @@ class Subscriptions(commands.Cog):
     @app_commands.command(name="subscriptions", description="Update subscriptions here, and feed health")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def subscriptions(self, interaction: discord.Interaction) -> None:
-        """List subscriptions here (and yours), paused ones with why, and failing feeds."""
+        """List subscriptions here (and yours), paused ones with why, failing feeds and held delivery."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = interaction.guild.id if interaction.guild else None
         subs = await self.bot.store.subscriptions_for(guild_id, interaction.user.id)
         lines = [describe(sub, interaction.guild) for sub in subs]
@@ -150,6 +153,10 @@ class Subscriptions(commands.Cog):
         configured = {feed.name for feed in self.bot.settings.updates.feeds}
         states = await self.bot.store.feed_states()
         failing = [f for f in states if f.name in configured and f.consecutive_failures]
+        updates = self.bot.get_cog("Updates")
+        held = getattr(getattr(updates, "outbox", None), "health", None)
+        if held:
+            lines += ["", f"⚠ {ui.clip(held, 300)}"]
         if failing:
             lines.append("")
             lines += [f"⚠ feed **{ui.clip(f.name, 80)}** failing ({f.consecutive_failures} in a row, "
@@ -158,8 +165,7 @@ class Subscriptions(commands.Cog):
             lines += ["", f"{len(configured)} news feed(s) polled, none failing."]
         embed = discord.Embed(title="Update subscriptions", description=ui.clip("\n".join(lines), 4096),
                               colour=ui.COLOUR)
-        await interaction.response.send_message(embed=embed, ephemeral=True,
-                                                allowed_mentions=ui.NO_MENTIONS)
+        await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=ui.NO_MENTIONS)
 
 
 async def setup(bot: TariffBot) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -14,8 +15,11 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import ui
+from bot.core.logonce import ErrorLog
+from bot.core.store import StoreError
 from bot.core.updates.changes import KnowledgeCheck, check_knowledge
 from bot.core.updates.feeds import FeedPoller
+from bot.core.updates.messages import fingerprint
 from bot.core.updates.outbox import DestinationGone, Outbox, SendRejected, SendRetryable
 from bot.core.updates.records import Batch
 from bot.core.updates.relevance import RelevanceIndex
@@ -26,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MIN_INTERVAL = 1.0
 FEED_TICK_MAX = 60.0  # the feed loop ticks at least this often; each feed is polled when it is due
+FIND_LIMIT = 500  # messages read back at most when looking for a digest that may have been posted
+FIND_MARGIN_SECONDS = 60.0  # look from this long before the first attempt (clock skew)
 
 
 def _reason(exc: discord.HTTPException, kind: str) -> str:
@@ -45,22 +51,27 @@ class Updates(commands.Cog):
                  session: aiohttp.ClientSession | None = None) -> None:
         self.bot = bot
         settings = bot.settings.updates
-        self.outbox = Outbox(bot.store, self.send, digest_limit=settings.digest_limit, clock=clock,
-                             base_delay=max(settings.delivery_seconds, MIN_INTERVAL))
+        self.outbox = Outbox(bot.store, self.send, finder=self.find, digest_limit=settings.digest_limit,
+                             clock=clock, base_delay=max(settings.delivery_seconds, MIN_INTERVAL),
+                             request_timeout=settings.request_timeout_seconds,
+                             nonce_window=settings.nonce_window_seconds, ready=self.serving)
         self.poller = FeedPoller(bot.store, settings, self.relevance, clock=clock, session=session)
+        self.errors = ErrorLog(log)
         self._index: tuple[str, RelevanceIndex] | None = None
-        self.knowledge_loop = self._loop(self.check_knowledge, settings.knowledge_check_seconds)
+        self.knowledge_loop = self._loop(self.check_on_timer, settings.knowledge_check_seconds)
         self.feed_loop = self._loop(self.poll_feeds, min(settings.feed_poll_seconds, FEED_TICK_MAX))
         self.delivery_loop = self._loop(self.deliver, settings.delivery_seconds)
         self.delivery_loop.before_loop(self.bot.wait_until_ready)
 
-    @staticmethod
-    def _loop(work: Callable[[], Awaitable[object]], seconds: float) -> tasks.Loop:
+    def _loop(self, work: Callable[[], Awaitable[object]], seconds: float) -> tasks.Loop:
         async def tick() -> None:
             try:
                 await work()
-            except Exception:
-                log.exception("update loop %s failed; it runs again next time", work.__name__)
+            except StoreError as exc:  # one line per distinct error per interval, not a traceback a tick
+                self.errors.report(logging.ERROR, f"update loop {work.__name__}: {exc}", exc=exc)
+            except Exception as exc:
+                self.errors.report(logging.ERROR, f"update loop {work.__name__} failed: "
+                                   f"{type(exc).__name__}: {exc}; it runs again next time", exc=exc)
 
         return tasks.loop(seconds=max(seconds, MIN_INTERVAL), name=f"tariffbot:{work.__name__}")(tick)
 
@@ -89,9 +100,32 @@ class Updates(commands.Cog):
             self._index = (kb.fingerprint, RelevanceIndex(kb))
         return self._index[1]
 
-    async def check_knowledge(self) -> KnowledgeCheck:
-        """Reload knowledge/ (a broken one keeps the old serving) and queue what changed."""
-        return await check_knowledge(self.bot.store, self.bot.service.reload)
+    async def check_knowledge(self, *, allow_removals: bool = False, settle: bool = False) -> KnowledgeCheck:
+        """Reload knowledge/ (a broken one keeps the old serving), serve it, and queue what changed."""
+        limit = None if allow_removals else self.bot.settings.updates.max_removals
+        service = self.bot.service
+        return await check_knowledge(self.bot.store, lambda: service.load(settle=settle), serve=service.serve,
+                                     max_removals=limit)
+
+    async def check_on_timer(self) -> KnowledgeCheck:
+        """The unattended check: files still being written are left for the next tick."""
+        return await self.check_knowledge(settle=True)
+
+    async def serving(self, announced: str | None) -> bool:
+        """True when the bot answers from the fact base the queued updates describe; else load that first.
+
+        Another process (`tariffbot reload`) may have announced a newer fact base: it is loaded and served
+        before any of its updates go out.
+        """
+        if announced is None or announced == self.bot.service.kb.fingerprint:
+            return True
+        log.info("the fact base was changed by another process; loading it before delivering its updates")
+        check = await self.check_knowledge(allow_removals=True)  # the other process already announced them
+        if not check.ok:
+            self.outbox.health = ("delivery held: the announced fact base cannot be loaded here: "
+                                  + "; ".join(check.problems[:3]))
+            self.errors.report(logging.ERROR, self.outbox.health)
+        return False  # claim again: the next claim carries the fingerprint now served
 
     async def poll_feeds(self) -> None:
         """Poll the feeds that are due."""
@@ -101,35 +135,69 @@ class Updates(commands.Cog):
         """Drain the outbox."""
         await self.outbox.drain()
 
+    async def _destination(self, batch: Batch) -> discord.abc.Messageable:
+        if batch.kind == "dm":
+            return await self.bot.create_dm(discord.Object(batch.target_id))
+        return self.bot.get_partial_messageable(batch.target_id)
+
+    @staticmethod
+    def _translate(exc: Exception, batch: Batch) -> Exception:
+        """Discord's answer as the outbox's exceptions (whether a message may have been created)."""
+        if isinstance(exc, discord.RateLimited):
+            return SendRetryable(f"rate limited for {exc.retry_after:.0f} s", maybe_sent=False,
+                                 retry_after=exc.retry_after)
+        if isinstance(exc, discord.Forbidden | discord.NotFound):
+            return DestinationGone(_reason(exc, batch.kind))
+        if isinstance(exc, discord.HTTPException):
+            if exc.status == 429:
+                return SendRetryable(f"HTTP 429: {exc.text or 'try later'}", maybe_sent=False)
+            if exc.status >= 500:
+                return SendRetryable(f"HTTP {exc.status}: {exc.text or 'try later'}")
+            return SendRejected(f"HTTP {exc.status}: {exc.text}")
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return SendRetryable(f"{type(exc).__name__}: {exc}", maybe_sent=False)
+        return SendRetryable(f"{type(exc).__name__}: {exc}")
+
     async def send(self, batch: Batch, content: str) -> int:
         """Post one digest with its nonce; translate Discord's answer for the outbox."""
         try:
-            if batch.kind == "dm":
-                channel: discord.abc.Messageable = await self.bot.create_dm(discord.Object(batch.target_id))
-            else:
-                channel = self.bot.get_partial_messageable(batch.target_id)
+            channel = await self._destination(batch)
             message = await channel.send(content, nonce=batch.nonce, allowed_mentions=ui.NO_MENTIONS)
             return message.id
-        except (discord.Forbidden, discord.NotFound) as exc:
-            raise DestinationGone(_reason(exc, batch.kind)) from exc
-        except discord.HTTPException as exc:
-            if exc.status == 429 or exc.status >= 500:
-                raise SendRetryable(f"HTTP {exc.status}: {exc.text or 'try later'}") from exc
-            raise SendRejected(f"HTTP {exc.status}: {exc.text}") from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise SendRetryable(f"{type(exc).__name__}: {exc}") from exc
+        except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+            raise self._translate(exc, batch) from exc
+
+    async def find(self, batch: Batch, since: float) -> int | None:
+        """The id of the digest's message if the bot already posted it (by its fingerprint), else None."""
+        ref = fingerprint(batch.nonce)
+        after = discord.Object(discord.utils.time_snowflake(
+            datetime.fromtimestamp(since - FIND_MARGIN_SECONDS, UTC)))
+        me = self.bot.user.id if self.bot.user else None
+        try:
+            channel = await self._destination(batch)
+            async for message in channel.history(limit=FIND_LIMIT, after=after, oldest_first=True):
+                if message.author.id == me and ref in message.content:
+                    return message.id
+        except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+            raise self._translate(exc, batch) from exc
+        return None
 
     @app_commands.command(name="reload", description="Owner only: reload the fact base and announce changes")
+    @app_commands.describe(allow_removals="Also accept a fact base that removes many facts at once")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
-    async def reload(self, interaction: discord.Interaction) -> None:
+    async def reload(self, interaction: discord.Interaction, allow_removals: bool = False) -> None:
         """Validate knowledge/, queue announcements of what changed, and say what happened."""
         if not await self.bot.is_owner(interaction.user):
             await ui.send_ephemeral(interaction, "Only the bot's owner can reload the fact base.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        check = await self.check_knowledge()
+        try:
+            check = await self.check_knowledge(allow_removals=allow_removals)
+        except StoreError as exc:
+            log.error("/reload: %s", exc)
+            check = KnowledgeCheck(problems=[f"database: -: {exc}"])
         if not check.ok:
-            problems = "\n".join(check.problems[:15])
+            problems = "\n".join(ui.clip(p, 300) for p in check.problems[:15])
             text = ("Rejected: the fact base has problems; the previous version keeps serving.\n"
                     f"```\n{problems}\n```")
         elif check.plan is None or not check.plan.changes:

@@ -151,19 +151,68 @@ def plan_changes(kb: KnowledgeBase, baseline_recorded: bool, snapshot: dict[str,
     return plan
 
 
+class RemovalsRefused(Exception):
+    """The plan would remove more facts than allowed at once (an empty, missing or cut file?)."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def guard_removals(plan: KnowledgePlan, max_removals: int | None) -> KnowledgePlan:
+    """Refuse a plan removing more than `max_removals` facts (None: any number is allowed)."""
+    if max_removals is not None and not plan.baseline and len(plan.removed) > max_removals:
+        shown = ", ".join(sorted(plan.removed)[:5]) + (", ..." if len(plan.removed) > 5 else "")
+        raise RemovalsRefused(
+            f"knowledge: removals: {len(plan.removed)} facts would be removed ({shown}), more than "
+            f"{max_removals} at once; was a file emptied, cut or deleted? If this is intended, "
+            "reload with `tariffbot reload --allow-removals` (or the owner's /reload allow_removals:True)"
+        )
+    return plan
+
+
 async def check_knowledge(
-    store: Any, load: Callable[[], KnowledgeBase], *, now: str | None = None, record: bool = True
+    store: Any,
+    load: Callable[[], KnowledgeBase],
+    *,
+    serve: Callable[[KnowledgeBase], Callable[[], None]] | None = None,
+    now: str | None = None,
+    record: bool = True,
+    max_removals: int | None = None,
 ) -> KnowledgeCheck:
-    """Validate the fact base; if valid, queue what changed since the last announcement (one transaction)."""
+    """Validate the fact base; if valid, queue what changed since the last announcement (one transaction).
+
+    With `serve`, the new fact base is served before its announcements are committed (and the old one
+    restored if they are not), so no update goes out about facts the bot does not answer from yet.
+    """
     try:
         kb = await asyncio.to_thread(load)  # parsing and indexing must not hold the event loop
     except KnowledgeError as exc:
         log.warning("fact base rejected, the previous one keeps serving:\n%s", "\n".join(exc.problems))
         return KnowledgeCheck(problems=list(exc.problems))
-    if not record:
+    try:
         baseline, snapshot = await store.knowledge_snapshot()
-        return KnowledgeCheck(plan=plan_changes(kb, baseline, snapshot), facts=len(kb.facts))
-    plan, queued = await store.apply_knowledge_plan(lambda b, s: plan_changes(kb, b, s), now or utc_now())
+        preview = guard_removals(plan_changes(kb, baseline, snapshot), max_removals)
+    except RemovalsRefused as exc:
+        log.warning("fact base refused, the previous one keeps serving: %s", exc.problem)
+        return KnowledgeCheck(problems=[exc.problem])
+    if not record:
+        return KnowledgeCheck(plan=preview, facts=len(kb.facts))
+    undo = serve(kb) if serve is not None else None
+    try:
+        plan, queued = await store.apply_knowledge_plan(
+            lambda b, s: guard_removals(plan_changes(kb, b, s), max_removals),
+            now or utc_now(),
+            kb.fingerprint,
+        )
+    except RemovalsRefused as exc:
+        if undo is not None:
+            undo()
+        return KnowledgeCheck(problems=[exc.problem])
+    except BaseException:
+        if undo is not None:
+            undo()
+        raise
     if plan.baseline:
         log.info("fact base baseline recorded: %d facts (nothing announced)", len(kb.facts))
     elif plan.changes:

@@ -7,6 +7,7 @@ import logging
 import sys
 from collections import defaultdict
 
+from bot import exitcodes
 from bot.config import Settings
 from bot.core.loader import load_knowledge
 from bot.core.store import Store, StoreError
@@ -29,18 +30,21 @@ def _print_check(check: KnowledgeCheck) -> None:
             print(f"  {change.kind}: {change.item.text}")
 
 
-def reload(settings: Settings) -> int:
+def reload(settings: Settings, *, allow_removals: bool = False) -> int:
     """Validate knowledge/; on problems print them and return 1, else queue and summarise the changes."""
+    limit = None if allow_removals else settings.updates.max_removals
 
     async def run() -> KnowledgeCheck:
         async with Store(settings.database) as store:
-            return await check_knowledge(store, lambda: load_knowledge(settings.knowledge_dir))
+            return await check_knowledge(
+                store, lambda: load_knowledge(settings.knowledge_dir, settings.knowledge_limits),
+                max_removals=limit)
 
     try:
         check = asyncio.run(run())
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exitcodes.DATABASE
     if not check.ok:
         print("fact base rejected; nothing queued, the previous version keeps serving:", file=sys.stderr)
         print("\n".join(check.problems), file=sys.stderr)
@@ -51,21 +55,22 @@ def reload(settings: Settings) -> int:
 
 def plan_messages(
     rows: list[dict[str, object]], limit: int
-) -> list[tuple[dict[str, object], int, list[str]]]:
-    """Group pending rows into the digests the bot would send: (first row, nonce, texts)."""
+) -> list[tuple[dict[str, object], str | None, list[str]]]:
+    """Group pending rows into the digests the bot would send: (first row, nonce if fixed, texts)."""
     by_destination: dict[object, list[dict[str, object]]] = defaultdict(list)
     for row in rows:
         by_destination[row["subscription_id"]].append(row)
-    messages = []
+    messages: list[tuple[dict[str, object], str | None, list[str]]] = []
     for dest_rows in by_destination.values():
         open_batch = [r for r in dest_rows if r["batch"] is not None]
         if open_batch:
             texts = [str(r["text"]) for r in open_batch]
-            messages.append((open_batch[0], int(open_batch[0]["batch"]), texts))
+            nonce = open_batch[0]["nonce"]
+            messages.append((open_batch[0], str(nonce) if nonce else None, texts))
         rest = [r for r in dest_rows if r["batch"] is None]
         for i in range(0, len(rest), limit):
             chunk = rest[i : i + limit]
-            messages.append((chunk[0], int(chunk[0]["id"]), [str(r["text"]) for r in chunk]))
+            messages.append((chunk[0], None, [str(r["text"]) for r in chunk]))
     return messages
 
 
@@ -79,7 +84,8 @@ def show_updates(settings: Settings, dry_run: bool = False) -> int:
             preview = None
             if dry_run:
                 preview = await check_knowledge(
-                    store, lambda: load_knowledge(settings.knowledge_dir), record=False
+                    store, lambda: load_knowledge(settings.knowledge_dir, settings.knowledge_limits),
+                    record=False, max_removals=settings.updates.max_removals,
                 )
             return rows, feeds, preview
 
@@ -87,7 +93,7 @@ def show_updates(settings: Settings, dry_run: bool = False) -> int:
         rows, feeds, preview = asyncio.run(run())
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return exitcodes.DATABASE
     messages = plan_messages(rows, max(1, settings.updates.digest_limit))
     destinations = {row["subscription_id"] for row in rows}
     print(
@@ -98,8 +104,11 @@ def show_updates(settings: Settings, dry_run: bool = False) -> int:
         where = f"{first['kind']} {first['target_id']}"
         state = f" [paused: {first['paused_reason']}]" if first["paused_reason"] else ""
         retry = f" [attempt {first['attempts']}: {first['last_error']}]" if first["attempts"] else ""
+        if first["maybe_sent_since_ts"] is not None:
+            retry += " [may have been posted: checked before it is sent again]"
         if dry_run:
-            print(f"\n--- to {where}, nonce {nonce}{state}{retry} ---\n{render_digest(texts)}")
+            label = f"nonce {nonce}" if nonce else "nonce chosen when sent"
+            print(f"\n--- to {where}, {label}{state}{retry} ---\n{render_digest(texts, ref=nonce)}")
         else:
             print(f"  {where}: {len(texts)} update(s){state}{retry}")
     for feed in feeds:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import calendar
 import hashlib
 import io
 import logging
@@ -15,9 +16,9 @@ import feedparser
 
 from bot.config import FeedSettings, UpdateSettings
 from bot.core.store import utc_now
-from bot.core.text import clip
+from bot.core.text import clip, inert, safe_link
 from bot.core.updates.dedupe import item_keys
-from bot.core.updates.messages import escape_markdown, plain
+from bot.core.updates.messages import plain
 from bot.core.updates.records import FeedState, QueueResult, UpdateItem
 from bot.core.updates.relevance import Relevance, RelevanceIndex
 
@@ -51,6 +52,7 @@ class FeedItem:
     link: str
     guid: str
     summary: str
+    published: float = 0.0  # Unix seconds from the entry's published / updated date; 0 when it has none
 
 
 @dataclass(slots=True)
@@ -122,12 +124,20 @@ async def fetch(
         raise FeedError(f"{type(exc).__name__}: {exc}") from None
 
 
+def _published(entry: dict) -> float:
+    stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+    try:
+        return float(calendar.timegm(stamp)) if stamp else 0.0
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+
+
 def parse_items(body: bytes) -> list[FeedItem]:
     """Parse RSS or Atom with feedparser (from memory, never a path or URL); raise FeedError if not a feed."""
     parsed = feedparser.parse(io.BytesIO(body))
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no RSS or Atom document"
-        raise FeedError(f"malformed feed: {reason}")
+        raise FeedError(f"malformed feed: {clip(str(reason), 200)}")
     items = []
     for entry in parsed.entries:
         title = plain(entry.get("title", ""))
@@ -135,8 +145,27 @@ def parse_items(body: bytes) -> list[FeedItem]:
         link = str(entry.get("link") or "")
         guid = str(entry.get("id") or "")
         if title or summary:
-            items.append(FeedItem(title, link, guid, summary))
+            items.append(FeedItem(title, link, guid, summary, _published(entry)))
     return items
+
+
+def newest(items: list[FeedItem], limit: int) -> list[FeedItem]:
+    """The `limit` newest items: by date where the feed gives one, else in the feed's own order."""
+    order = sorted(range(len(items)), key=lambda i: (-items[i].published, i))
+    return [items[i] for i in order[: max(0, limit)]]
+
+
+def relevant_updates(
+    feed: str, body: bytes, index: RelevanceIndex, threshold: float, max_items: int
+) -> tuple[int, list[UpdateItem]]:
+    """Parse, keep the newest `max_items`, score them and build their updates (CPU-bound: run in a thread)."""
+    items = parse_items(body)
+    updates = []
+    for item in newest(items, max_items):
+        relevance = index.score(item.title, item.summary)
+        if relevance.score >= threshold:
+            updates.append(news_update(feed, item, relevance))
+    return len(items), updates
 
 
 def news_update(feed: str, item: FeedItem, relevance: Relevance) -> UpdateItem:
@@ -144,12 +173,13 @@ def news_update(feed: str, item: FeedItem, relevance: Relevance) -> UpdateItem:
     keys = item_keys(item.guid, item.link, item.title)
     if not keys:
         keys = ("text:" + hashlib.sha256(f"{item.title}\n{item.summary}".encode()).hexdigest()[:32],)
-    title = escape_markdown(clip(item.title or item.summary, 200))
+    title = inert(item.title or item.summary, 200)
     lines = [f"News: {title}"]
-    if item.link:
-        lines[0] += f" <{item.link}>"
+    link = safe_link(item.link)
+    if link:
+        lines[0] += f" <{link}>"
     if item.summary and item.summary != item.title:
-        lines.append(escape_markdown(clip(item.summary, 200)))
+        lines.append(inert(item.summary, 200))
     lines.append(f"({feed}; {relevance.why()})")
     return UpdateItem("news", "news:" + keys[0], ("news",), " ".join(lines), aliases=keys, feed=feed)
 
@@ -206,8 +236,10 @@ class FeedPoller:
                 timeout=self.settings.feed_timeout_seconds,
                 max_bytes=self.settings.feed_max_bytes,
             )
-            # feedparser is CPU-bound (up to feed_max_bytes): keep it off the event loop
-            items = [] if fetched.body is None else await asyncio.to_thread(parse_items, fetched.body)
+            # parsing and scoring are CPU-bound (up to feed_max_bytes): keep them off the event loop
+            total, updates = (0, []) if fetched.body is None else await asyncio.to_thread(
+                relevant_updates, feed.name, fetched.body, self.relevance(),
+                self.settings.relevance_threshold, self.settings.feed_max_items)
         except FeedError as exc:
             failures = state.consecutive_failures + 1
             next_ts = now + self.backoff(failures)
@@ -215,12 +247,6 @@ class FeedPoller:
             level = logging.ERROR if failures >= REPORT_AFTER_FAILURES else logging.WARNING
             log.log(level, "feed %r failed (%d in a row): %s", feed.name, failures, exc)
             return PollResult(feed.name, "failed", error=str(exc), failures=failures)
-        index = self.relevance()
-        updates = []
-        for item in items:
-            relevance = index.score(item.title, item.summary)
-            if relevance.score >= self.settings.relevance_threshold:
-                updates.append(news_update(feed.name, item, relevance))
         new_state = FeedState(
             feed.name,
             feed.url,
@@ -239,4 +265,4 @@ class FeedPoller:
                 queued.deliveries,
             )
         status = "not modified" if fetched.status == 304 else "ok"
-        return PollResult(feed.name, status, len(items), len(updates), queued)
+        return PollResult(feed.name, status, total, len(updates), queued)

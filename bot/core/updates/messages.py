@@ -5,31 +5,39 @@ from __future__ import annotations
 import html
 import re
 
-from bot.core.text import clip
+from bot.core.text import clip, strip_invisible
 
 MAX_MESSAGE_CHARS = 2000
 _TAGS = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 _BEFORE_PUNCTUATION = re.compile(r"\s+([.,;:!?])")
-_MARKDOWN = re.compile(r"([\\*_~|`>#\[\]])")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#x[0-9a-f]{1,8}|[a-z][a-z0-9]{1,31});?", re.I)
+MAX_UNESCAPE = 3  # feeds double- and triple-encode entities (&amp;amp;lt;)
 
 
 def plain(text: str) -> str:
-    """HTML to one line of plain text: tags dropped, entities decoded, whitespace collapsed."""
-    text = _SPACE.sub(" ", html.unescape(_TAGS.sub(" ", text or ""))).strip()
+    """HTML to one line of plain text: tags dropped, entities decoded (even double-encoded), no leftovers."""
+    text = _TAGS.sub(" ", text or "")
+    for _ in range(MAX_UNESCAPE):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = _TAGS.sub(" ", decoded)
+    text = _SPACE.sub(" ", _ENTITY.sub(" ", strip_invisible(text))).strip()
     return _BEFORE_PUNCTUATION.sub(r"\1", text)
 
 
-def escape_markdown(text: str) -> str:
-    """Escape Discord markdown in text that comes from outside (feed titles and summaries)."""
-    return _MARKDOWN.sub(r"\\\1", text)
+def fingerprint(nonce: str) -> str:
+    """The last line of every update message: small grey text naming its digest, to find it again later."""
+    return f"-# ref {nonce}"
 
 
-def render_digest(texts: list[str]) -> str:
-    """One message for one or more updates, each cut so the whole fits in a Discord message."""
+def render_digest(texts: list[str], ref: str | None = None) -> str:
+    """One message for one or more updates (and its fingerprint line), always within 2,000 characters."""
+    tail = f"\n{fingerprint(ref)}" if ref else ""
+    room = MAX_MESSAGE_CHARS - len(tail)
     if len(texts) == 1:
-        header = "**Tariff talks update**"
-        return clip(f"{header}\n{texts[0]}", MAX_MESSAGE_CHARS)
+        return clip(f"**Tariff talks update**\n{texts[0]}", room) + tail
     header = f"**Tariff talks: {len(texts)} updates**"
-    budget = (MAX_MESSAGE_CHARS - len(header) - 1) // len(texts) - 3
-    return header + "".join(f"\n• {clip(text, budget)}" for text in texts)
+    budget = (room - len(header) - 1) // len(texts) - 3
+    return header + "".join(f"\n• {clip(text, budget)}" for text in texts) + tail

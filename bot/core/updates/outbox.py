@@ -1,4 +1,15 @@
-"""Drain the outbox: bundle digests, send through an injected sender, mark sent only after acceptance."""
+"""Drain the outbox: each digest is marked the moment Discord accepts it, and never sent twice.
+
+The rules, per digest (one message to one destination):
+- before sending, the attempt is recorded (`begin_attempts`): from then on a crash or timeout leaves the
+  digest "maybe sent";
+- a maybe-sent digest is re-sent with the same nonce while Discord's nonce check still covers it
+  (`nonce_window`); past that, the destination's recent messages are searched for its fingerprint
+  (`finder`) first, and it is marked sent when found;
+- accepted means marked at once; if the database cannot record it, sending stops (backoff, `health`)
+  until the mark is written: nothing accepted is ever sent again;
+- every send has a timeout and runs beside the others, so one slow or failing destination delays none.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +19,27 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from bot.core.store import utc_now
+from bot.core.logonce import ErrorLog
+from bot.core.store import StoreError, utc_now
+from bot.core.updates.group import GroupWriter
 from bot.core.updates.messages import render_digest
 from bot.core.updates.records import Batch
 
 log = logging.getLogger(__name__)
+LEASE_MARGIN = 1.0  # seconds a digest stays held past its request timeout
 
 
 class SendRetryable(Exception):
-    """Discord (or the network) failed for now: 429, 5xx, timeouts. Try again later."""
+    """Discord (or the network) failed for now: try again later.
+
+    `maybe_sent` is False only when the request certainly created no message (429, connection refused);
+    `retry_after` is Discord's own delay, when it gave one.
+    """
+
+    def __init__(self, message: str, *, maybe_sent: bool = True, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
+        self.retry_after = retry_after
 
 
 class DestinationGone(Exception):
@@ -28,6 +51,8 @@ class SendRejected(Exception):
 
 
 Sender = Callable[[Batch, str], Awaitable[int | None]]
+# Finds the digest's message among the destination's recent messages from the bot (after a time): its id.
+Finder = Callable[[Batch, float], Awaitable[int | None]]
 
 
 @dataclass(slots=True)
@@ -38,17 +63,20 @@ class DeliveryReport:
     deliveries: int = 0
     retried: int = 0
     failed: int = 0
+    found: int = 0  # maybe-sent digests found already posted (marked, not sent again)
     paused: list[tuple[int, str]] = field(default_factory=list)
+    blocked: str | None = None  # why sending stopped (the database cannot record), if it did
 
 
 class Outbox:
-    """Delivers pending digests: at most `concurrency` sends at once, `chunk` digests per round."""
+    """Delivers pending digests: at most `concurrency` sends at once, each within `request_timeout`."""
 
     def __init__(
         self,
         store,
         sender: Sender,
         *,
+        finder: Finder | None = None,
         digest_limit: int = 10,
         clock: Callable[[], float] = time.time,
         concurrency: int = 8,
@@ -56,85 +84,214 @@ class Outbox:
         base_delay: float = 5.0,
         max_delay: float = 3600.0,
         max_rejections: int = 5,
+        request_timeout: float = 20.0,
+        nonce_window: float = 60.0,
+        ready: Callable[[str | None], Awaitable[bool]] | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
+        self.finder = finder
         self.digest_limit = max(1, digest_limit)
         self.clock = clock
-        self.chunk = chunk
+        self.concurrency = max(1, concurrency)
+        self.chunk = max(1, chunk)
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.max_rejections = max_rejections
-        self._slots = asyncio.Semaphore(concurrency)
+        self.request_timeout = request_timeout
+        self.nonce_window = nonce_window
+        self.ready = ready
+        self.errors = ErrorLog(log)
+        self.health: str | None = None  # None while delivery works; else why it is held
         self._draining = asyncio.Lock()  # one drain at a time, so a digest is never sent twice at once
+        self._unrecorded: dict[int, int | None] = {}  # accepted by Discord, not yet marked: batch -> message
+        self._store_failures = 0
+        self._held_until = 0.0
+        self._stop = False
+        # concurrent sends share their transactions (group commit); nothing waits for company
+        self._begin = GroupWriter(self.store.begin_attempts)
+        self._mark = GroupWriter(lambda sent: self.store.mark_sent(sent, utc_now()))
 
     def backoff(self, attempts: int) -> float:
         """Seconds before the next attempt after `attempts` failures (exponential, capped)."""
         return min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1))
 
-    async def _send(self, batch: Batch) -> tuple[str, int | None, str]:
-        async with self._slots:
-            try:
-                return "sent", await self.sender(batch, render_digest(batch.texts)), ""
-            except DestinationGone as exc:
-                return "gone", None, str(exc)
-            except SendRejected as exc:
-                return "rejected", None, str(exc)
-            except (SendRetryable, OSError, TimeoutError) as exc:
-                return "retry", None, str(exc) or type(exc).__name__
-
     async def drain(self) -> DeliveryReport:
         """Send every due digest; failures are rescheduled, refused destinations paused."""
         async with self._draining:
-            return await self._drain()
+            report = DeliveryReport()
+            self._stop = False
+            if self.clock() < self._held_until or not await self._flush_unrecorded(report):
+                report.blocked = self.health
+                return report
+            await self._drain(report)
+            report.blocked = self.health if self._stop else None
+            return report
 
-    async def _drain(self) -> DeliveryReport:
-        report = DeliveryReport()
-        while batches := await self.store.claim_batches(self.digest_limit, self.clock(), self.chunk):
-            results = await asyncio.gather(*(self._send(batch) for batch in batches))
-            now_ts, now = self.clock(), utc_now()
-            sent, deferred = [], []
-            for batch, (outcome, message_id, error) in zip(batches, results, strict=True):
-                if outcome == "sent":
-                    sent.append((batch.nonce, message_id))
-                    report.messages += 1
-                    report.deliveries += len(batch.row_ids)
-                elif outcome == "gone":
-                    if await self.store.pause_subscription(batch.subscription_id, error, now):
-                        log.warning(
-                            "paused subscription %d (%s %d): %s",
-                            batch.subscription_id,
-                            batch.kind,
-                            batch.target_id,
-                            error,
-                        )
-                        report.paused.append((batch.subscription_id, error))
-                else:
-                    attempts = batch.attempts + 1
-                    give_up = outcome == "rejected" and attempts >= self.max_rejections
-                    deferred.append((batch.nonce, attempts, now_ts + self.backoff(attempts), error, give_up))
-                    if give_up:
-                        report.failed += 1
-                        log.error(
-                            "gave up on digest %d to %s %d after %d attempts: %s",
-                            batch.nonce,
-                            batch.kind,
-                            batch.target_id,
-                            attempts,
-                            error,
-                        )
-                    else:
-                        report.retried += 1
-                        log.warning(
-                            "digest %d to %s %d failed (attempt %d), retrying: %s",
-                            batch.nonce,
-                            batch.kind,
-                            batch.target_id,
-                            attempts,
-                            error,
-                        )
-            if sent:
-                await self.store.mark_sent(sent, now)
-            if deferred:
-                await self.store.defer_batches(deferred)
-        return report
+    async def _drain(self, report: DeliveryReport) -> None:
+        running: dict[asyncio.Task[None], int] = {}
+        queue: list[Batch] = []
+        try:
+            while True:
+                if not queue and not self._stop:
+                    queue = await self._claim(tuple(running.values()))
+                while queue and len(running) < self.concurrency and not self._stop:
+                    batch = queue.pop(0)
+                    running[asyncio.create_task(self._deliver(batch, report))] = batch.id
+                if not running:
+                    return
+                # wake on the first finished send, or every second to pick up newly due digests
+                done, _ = await asyncio.wait(running, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    running.pop(task)
+                    task.result()
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+
+    async def _claim(self, exclude: tuple[int, ...]) -> list[Batch]:
+        try:
+            claim = await self.store.claim_batches(self.digest_limit, self.clock(), self.chunk, exclude)
+        except StoreError as exc:
+            self._store_failed(exc)
+            return []
+        self._store_ok()
+        if claim.batches and self.ready is not None and not await self.ready(claim.knowledge_fingerprint):
+            self._stop = True  # the fact base the updates describe is not served yet: next time
+            return []
+        return claim.batches
+
+    async def _deliver(self, batch: Batch, report: DeliveryReport) -> None:
+        """One digest: check if it may be posted already, record the attempt, send, mark or reschedule."""
+        now = self.clock()
+        fresh = False
+        if batch.maybe_sent_since is not None and now + self.request_timeout >= (
+                batch.maybe_sent_since + self.nonce_window):
+            # an earlier attempt may have been posted and Discord's nonce check no longer covers it
+            try:
+                found = await self._timed(self._find(batch))
+            except DestinationGone as exc:
+                await self._pause(batch, report, str(exc), fresh)
+                return
+            except Exception as exc:  # any failure to look: look again later
+                await self._defer(batch, report, exc, maybe_sent=True)
+                return
+            if found is not None:
+                report.found += 1
+                log.info("digest %d to %s %d was already posted (message %d); marked sent",
+                         batch.id, batch.kind, batch.target_id, found)
+                await self._record(batch, found, report)
+                return
+            fresh = True
+        try:
+            lease = now + self.request_timeout + LEASE_MARGIN
+            await self._begin.submit((batch.id, now, lease, fresh))
+        except StoreError as exc:
+            self._store_failed(exc)
+            return
+        content = render_digest(batch.texts, ref=batch.nonce)
+        try:
+            message_id = await self._timed(self.sender(batch, content))
+        except DestinationGone as exc:
+            await self._pause(batch, report, str(exc), fresh)
+        except SendRejected as exc:
+            await self._defer(batch, report, exc, maybe_sent=False, rejected=True, fresh=fresh)
+        except SendRetryable as exc:
+            await self._defer(batch, report, exc, maybe_sent=exc.maybe_sent, retry_after=exc.retry_after,
+                              fresh=fresh)
+        except Exception as exc:
+            await self._defer(batch, report, exc, maybe_sent=True)
+        else:
+            await self._record(batch, message_id, report)
+
+    async def _find(self, batch: Batch) -> int | None:
+        if self.finder is None:
+            return None
+        assert batch.maybe_sent_since is not None
+        return await self.finder(batch, batch.maybe_sent_since)
+
+    async def _timed(self, work: Awaitable[int | None]) -> int | None:
+        try:
+            async with asyncio.timeout(self.request_timeout):
+                return await work
+        except TimeoutError:
+            raise TimeoutError(f"no answer within {self.request_timeout:g} s") from None
+
+    async def _record(self, batch: Batch, message_id: int | None, report: DeliveryReport) -> None:
+        """Discord accepted the digest: mark it now; if that fails, hold every send until it is recorded."""
+        report.messages += 1
+        report.deliveries += len(batch.row_ids)
+        try:
+            await self._mark.submit((batch.id, message_id))
+        except StoreError as exc:
+            self._unrecorded[batch.id] = message_id
+            self._store_failed(exc)
+
+    async def _flush_unrecorded(self, report: DeliveryReport) -> bool:
+        """Write the marks a failing database could not take; True when none is left (sending may go on)."""
+        if self._unrecorded:
+            try:
+                await self.store.mark_sent(list(self._unrecorded.items()), utc_now())
+            except StoreError as exc:
+                self._store_failed(exc)
+                return False
+            log.warning("recorded %d delivered digest(s) the database could not take before",
+                        len(self._unrecorded))
+            self._unrecorded.clear()
+            self._store_ok()
+        return True
+
+    def _store_ok(self) -> None:
+        """A write went through: if delivery was held, it resumes."""
+        if self._store_failures:
+            log.warning("the database records deliveries again; sending resumes")
+            self.errors.resolved("delivery held")
+        self._store_failures, self.health = 0, None
+
+    def _store_failed(self, exc: Exception) -> None:
+        """Stop sending: back off, and say why in `health` and (once per interval) in the log."""
+        self._stop = True
+        self._store_failures += 1
+        delay = min(self.max_delay, self.base_delay * 2 ** min(self._store_failures - 1, 20))
+        self._held_until = self.clock() + delay
+        unrecorded = f"; {len(self._unrecorded)} delivered digest(s) wait to be recorded" \
+            if self._unrecorded else ""
+        self.health = f"delivery held: the database cannot record deliveries ({exc}){unrecorded}"
+        self.errors.report(logging.ERROR, self.health, exc=exc)
+
+    async def _pause(self, batch: Batch, report: DeliveryReport, reason: str, fresh: bool) -> None:
+        not_sent = batch.maybe_sent_since is None or fresh  # a refusal posts nothing: free the digest
+        try:
+            release = (batch.id, batch.attempts, self.clock(), reason, False, not_sent)
+            await self.store.defer_batches([release])
+            paused = await self.store.pause_subscription(batch.subscription_id, reason, utc_now())
+        except StoreError as exc:
+            self._store_failed(exc)
+            return
+        if paused:
+            log.warning("paused subscription %d (%s %d): %s", batch.subscription_id, batch.kind,
+                        batch.target_id, reason)
+            report.paused.append((batch.subscription_id, reason))
+
+    async def _defer(self, batch: Batch, report: DeliveryReport, exc: Exception, *, maybe_sent: bool,
+                     rejected: bool = False, retry_after: float | None = None, fresh: bool = False) -> None:
+        """Reschedule a failed digest; only a certain non-delivery clears its maybe-sent mark."""
+        error = str(exc) or type(exc).__name__
+        attempts = batch.attempts + 1
+        give_up = rejected and attempts >= self.max_rejections
+        delay = max(self.backoff(attempts), retry_after or 0.0)
+        not_sent = not maybe_sent and (batch.maybe_sent_since is None or fresh)
+        try:
+            next_ts = self.clock() + delay
+            await self.store.defer_batches([(batch.id, attempts, next_ts, error, give_up, not_sent)])
+        except StoreError as store_exc:
+            self._store_failed(store_exc)
+            return
+        where = f"{batch.kind} {batch.target_id}"
+        if give_up:
+            report.failed += 1
+            log.error("gave up on digest %d to %s after %d attempts: %s", batch.id, where, attempts, error)
+        else:
+            report.retried += 1
+            self.errors.report(logging.WARNING, f"delivery to {where} failed, retrying: {error}")

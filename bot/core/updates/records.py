@@ -59,15 +59,25 @@ class OutboxEntry:
 
 @dataclass(slots=True)
 class Batch:
-    """The rows sent as one digest message; `nonce` is the batch id (the first row's id)."""
+    """The rows sent as one digest message: `id` is the first row's id, `nonce` its random message nonce."""
 
-    nonce: int
+    id: int
+    nonce: str
     subscription_id: int
     kind: str
     target_id: int
     attempts: int
+    maybe_sent_since: float | None = None  # an earlier attempt may have reached Discord at or after this
     texts: list[str] = field(default_factory=list)
     row_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Due digests, and the fingerprint of the fact base last announced (read in the same transaction)."""
+
+    batches: list[Batch]
+    knowledge_fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
