@@ -49,7 +49,8 @@ FEEDS = {
              link=HOSTILE_LINK, guid="h1",
              summary="&amp;lt;b&amp;gt;Bessent&amp;lt;/b&amp;gt; &amp;#x202E;tariff "
                      "[x](http://evil.example) &bogus;"),
-        item("Bessent tariff talks with a good link", link="https://news.example/ok?a=1&b=(2)", guid="h2"),
+        item("Bessent and Akazawa tariff talks with a good link", link="https://news.example/ok?a=1&b=(2)",
+             guid="h2"),
     ]),
 }
 
@@ -114,7 +115,7 @@ async def test_a_28000_item_feed_queues_at_most_n_items_and_never_holds_the_loop
     sender = FakeSender()
     report = await Outbox(store, sender, digest_limit=10, clock=Clock()).drain()
     assert (report.messages, report.deliveries) == (3, 25)
-    assert "talks 0 " in sender.sent[0][3] and "talks 24 " in sender.sent[-1][3]
+    assert "talks 0\n" in sender.sent[0][3] and "talks 24\n" in sender.sent[-1][3]
     assert worst < 1.0, f"event loop held for {worst:.2f} s"  # parsing and scoring run in a thread
 
 

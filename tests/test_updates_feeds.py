@@ -157,11 +157,12 @@ def settings(server: Server, *paths: str, **changes) -> UpdateSettings:
     return replace(base, **changes)
 
 
-def test_relevance_scores_names_and_vocabulary_and_says_why(index):
+def test_relevance_reads_the_item_with_the_engines_lexicon_and_says_why(index):
     hit = index.score(STORY)
     assert hit.score >= 0.5
-    assert {"Ryosei Akazawa", "Scott Bessent", "tariff", "car"} <= set(hit.matched)
-    assert hit.why().startswith("matched: ")
+    assert {"akazawa", "bessent", "tariff", "car", "japan", "washington"} <= set(hit.concepts)
+    assert hit.why() == "mentions Akazawa, Bessent and tariffs"
+    assert set(hit.topics) == {"news", "autos", "participants", "tariffs"}
     assert index.score("Local football club wins the cup", "A great match.").score == 0
     assert index.score("Weather", "Akazawa").score < 0.5  # one name alone is not enough
 
@@ -178,7 +179,8 @@ def test_links_are_normalised_for_dedupe():
 
 async def test_rss_and_atom_items_are_filtered_and_the_same_story_is_posted_once(server, store, index):
     await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
-    await store.subscribe("channel", 2, 10, 5, ("tariffs",), "t0")  # no "news": gets nothing
+    await store.subscribe("channel", 2, 10, 5, ("autos",), "t0")  # only the story about cars
+    await store.subscribe("channel", 3, 10, 5, ("tariffs",), "t0")  # every story here is about tariffs
     poller = FeedPoller(store, settings(server, "/rss", "/atom"), lambda: index, clock=Clock())
     try:
         rss, atom = await poller.poll_all()
@@ -189,12 +191,15 @@ async def test_rss_and_atom_items_are_filtered_and_the_same_story_is_posted_once
     assert (atom.queued.updates, atom.queued.duplicates) == (1, 1)
     sender = FakeSender()
     report = await Outbox(store, sender, clock=Clock()).drain()
-    assert report.deliveries == 3 and [t for _, t, _, _ in sender.sent] == [1]
-    content = sender.sent[0][3]
+    assert report.deliveries == 3 + 1 + 3
+    by_channel = {target: content for _, target, _, content in sender.sent}
+    assert set(by_channel) == {1, 2, 3}
+    content = by_channel[1]
     assert content.count("Akazawa and Bessent") == 1 and "football" not in content
     assert "<https://www.wire.example/2025/05/akazawa-bessent/?utm_source=rss>" in content
     assert "Japan's chief negotiator met the Treasury Secretary about the auto tariffs." in content
-    assert "(rss; matched: Ryosei Akazawa, Scott Bessent" in content
+    assert "(rss; mentions Akazawa, Bessent and tariffs)" in content
+    assert "Akazawa and Bessent" in by_channel[2] and "Rice farmers" not in by_channel[2]
 
 
 async def test_conditional_get_uses_the_stored_etag(server, store, index):

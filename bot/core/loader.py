@@ -25,6 +25,7 @@ from bot.core.model import (
     DeclineGroup,
     Fact,
     KnowledgeBase,
+    NewsRules,
     Participant,
     Proposal,
     SmallTalk,
@@ -53,6 +54,7 @@ SECTIONS = (
     "smalltalk",
     "conversation",
     "decision",
+    "news",
 )
 # What the bot says besides facts, and the placeholders each text may use.
 REPLY_PLACEHOLDERS = {
@@ -283,7 +285,7 @@ class _Loader:
             if section not in SECTIONS:
                 expected = f"unknown section (expected one of {', '.join(SECTIONS)})"
                 self.problem(name, clip(str(section), 60), expected)
-            elif section in ("vocabulary", "conversation", "decision"):
+            elif section in ("vocabulary", "conversation", "decision", "news"):
                 self.raw[section].append((name, entries))
             elif not isinstance(entries, list):
                 self.problem(name, section, "must be a list of entries")
@@ -335,8 +337,9 @@ class _Loader:
                 self.problem(file, data["id"], f"source file {data['file']!r}: {exc}")
                 continue
             except UnicodeDecodeError as exc:
-                self.problem(file, data["id"], f"source file {data['file']!r} is not UTF-8 text "
-                             f"(byte {exc.start})")
+                self.problem(
+                    file, data["id"], f"source file {data['file']!r} is not UTF-8 text (byte {exc.start})"
+                )
                 continue
             sources[data["id"]] = Source(text=text, **data)
         return sources
@@ -502,6 +505,84 @@ class _Loader:
             return None
         return DecisionModel(stages["ranking"], stages["answer"], threshold, margin)
 
+    def load_news(self, concepts: set[str]) -> NewsRules | None:
+        """The news relevance rule: concept sets (each name a known concept), factors, topics, labels."""
+        blocks = self.raw["news"]
+        if len(blocks) != 1:
+            where = ", ".join(f for f, _ in blocks) or "knowledge"
+            self.problem(where, "news", f"must be defined exactly once (found {len(blocks)})")
+            return None
+        file, block = blocks[0]
+        sets = ("japan_side", "us_side", "trade", "negotiators", "counterparts", "elsewhere", "off_topic")
+        factors = ("summary_weight", "elsewhere_factor", "off_topic_factor")
+        keys = [*sets, *factors, "topics", "labels", "vocabulary"]
+        if not isinstance(block, dict) or set(block) != set(keys):
+            self.problem(file, "news", f"must have exactly the keys {', '.join(keys)}")
+            return None
+        ok = True
+        vocabulary: dict[str, tuple[str, ...]] = {}
+        own = block["vocabulary"]
+        if not isinstance(own, dict) or not all(
+            isinstance(words, list) and words and all(isinstance(w, str) and w.strip() for w in words)
+            for words in own.values()
+        ):
+            self.problem(file, "news.vocabulary", "must map a concept to a list of words " + _YAML_BOOL_HINT)
+            ok = False
+        else:
+            vocabulary = {str(k): tuple(w.strip().lower() for w in v) for k, v in own.items()}
+            for name in sorted(set(vocabulary) & concepts):
+                self.problem(file, f"news.vocabulary.{name}", "already a concept of vocabulary.yaml")
+                ok = False
+        concepts = concepts | set(vocabulary)
+
+        def names(key: str, value: Any) -> tuple[str, ...]:
+            nonlocal ok
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self.problem(file, key, "must be a list of concept names")
+                ok = False
+                return ()
+            for name in sorted(set(value) - concepts):
+                self.problem(file, key, f"unknown concept {shown(name)}")
+                ok = False
+            return tuple(dict.fromkeys(value))
+
+        found = {key: names(f"news.{key}", block[key]) for key in sets}
+        numbers: dict[str, float] = {}
+        for key in factors:
+            try:
+                numbers[key] = _number(block[key])
+            except ValueError as exc:
+                self.problem(file, f"news.{key}", str(exc))
+                ok = False
+                continue
+            if not 0 <= numbers[key] <= 1:
+                self.problem(file, f"news.{key}", f"must be between 0 and 1 (got {numbers[key]:g})")
+                ok = False
+        topics_block, labels = block["topics"], block["labels"]
+        topics: dict[str, tuple[str, ...]] = {}
+        if not isinstance(topics_block, dict):
+            self.problem(file, "news.topics", "must map a topic to a list of concept names")
+            ok = False
+        else:
+            for topic, value in topics_block.items():
+                if topic not in TOPICS:
+                    self.problem(
+                        file,
+                        f"news.topics.{clip(str(topic), 40)}",
+                        f"unknown topic (expected one of {', '.join(TOPICS)})",
+                    )
+                    ok = False
+                topics[str(topic)] = names(f"news.topics.{topic}", value)
+        if not isinstance(labels, dict) or not all(isinstance(v, str) and v.strip() for v in labels.values()):
+            self.problem(file, "news.labels", "must map a concept name to the words that name it")
+            ok = False
+        else:
+            names("news.labels", list(labels))
+        if not ok:
+            return None
+        labels = {str(k): v.strip() for k, v in labels.items()}
+        return NewsRules(**found, **numbers, topics=topics, labels=labels, vocabulary=vocabulary)
+
     def load_smalltalk(self) -> tuple[SmallTalk, ...]:
         """Kinds of small talk: the phrases that say them and the reply (may use {examples})."""
         kinds: dict[str, SmallTalk] = {}
@@ -607,10 +688,11 @@ class _Loader:
                 self.problem(file, fact_id, f"{key} names unknown participant {ref!r}")
         conversation = self.load_conversation()
         decision = self.load_decision()
+        news = self.load_news(set(vocabulary.synonyms) | set(participants))
         smalltalk = self.load_smalltalk()
         declines = self.load_declines()
         self.check_questions_unique(facts, declines)
-        if self.problems or conversation is None or decision is None:
+        if self.problems or conversation is None or decision is None or news is None:
             raise KnowledgeError(self.problems)
         return KnowledgeBase(
             sources=sources,
@@ -641,6 +723,7 @@ class _Loader:
             vocabulary=vocabulary,
             decision=decision,
             conversation=conversation,
+            news=news,
             smalltalk=smalltalk,
             declines=declines,
             fingerprint=digest.hexdigest(),

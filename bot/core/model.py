@@ -155,6 +155,26 @@ class Conversation:
 
 
 @dataclass(frozen=True, slots=True)
+class NewsRules:
+    """What makes a news item relevant (knowledge/news.yaml): concept lists in order of importance,
+    factors, topics and labels."""
+
+    japan_side: tuple[str, ...]
+    us_side: tuple[str, ...]
+    trade: tuple[str, ...]
+    negotiators: tuple[str, ...]
+    counterparts: tuple[str, ...]
+    elsewhere: tuple[str, ...]
+    off_topic: tuple[str, ...]
+    summary_weight: float
+    elsewhere_factor: float
+    off_topic_factor: float
+    topics: dict[str, tuple[str, ...]]
+    labels: dict[str, str]
+    vocabulary: dict[str, tuple[str, ...]]  # concepts only news needs (Toyota, Ishiba, sport...)
+
+
+@dataclass(frozen=True, slots=True)
 class Vocabulary:
     """Curated words: synonyms, question intents, and words that carry no meaning."""
 
@@ -183,6 +203,7 @@ class KnowledgeBase:
     vocabulary: Vocabulary
     decision: DecisionModel
     conversation: Conversation
+    news: NewsRules
     smalltalk: tuple[SmallTalk, ...]
     declines: tuple[DeclineGroup, ...]
     fingerprint: str

@@ -169,19 +169,19 @@ def relevant_updates(
 
 
 def news_update(feed: str, item: FeedItem, relevance: Relevance) -> UpdateItem:
-    """A relevant item as an update: title, link, one-line summary and why it matched."""
+    """A relevant item as an update for its topics: the title and link, why it matters (in plain words,
+    never cut), then a one-line summary (the first thing a full digest shortens)."""
     keys = item_keys(item.guid, item.link, item.title)
     if not keys:
         keys = ("text:" + hashlib.sha256(f"{item.title}\n{item.summary}".encode()).hexdigest()[:32],)
     title = inert(item.title or item.summary, 200)
-    lines = [f"News: {title}"]
+    lines = [f"News: {title}", f"({inert(feed, 60)}; {relevance.why()})"]
     link = safe_link(item.link)
     if link:
         lines[0] += f" <{link}>"
     if item.summary and item.summary != item.title:
         lines.append(inert(item.summary, 200))
-    lines.append(f"({feed}; {relevance.why()})")
-    return UpdateItem("news", "news:" + keys[0], ("news",), " ".join(lines), aliases=keys, feed=feed)
+    return UpdateItem("news", "news:" + keys[0], relevance.topics, "\n".join(lines), aliases=keys, feed=feed)
 
 
 class FeedPoller:

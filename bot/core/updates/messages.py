@@ -37,7 +37,19 @@ def render_digest(texts: list[str], ref: str | None = None) -> str:
     tail = f"\n{fingerprint(ref)}" if ref else ""
     room = MAX_MESSAGE_CHARS - len(tail)
     if len(texts) == 1:
-        return clip(f"**Tariff talks update**\n{texts[0]}", room) + tail
+        return fit(f"**Tariff talks update**\n{texts[0]}", room) + tail
     header = f"**Tariff talks: {len(texts)} updates**"
     budget = (room - len(header) - 1) // len(texts) - 3
-    return header + "".join(f"\n• {clip(text, budget)}" for text in texts) + tail
+    return header + "".join(f"\n• {fit(text, budget)}" for text in texts) + tail
+
+
+def fit(text: str, budget: int) -> str:
+    """An update within `budget` characters, giving up the least important part first: lines after the
+    second (a news item's summary) go, then the first line (its title) is shortened; the second line (why
+    it matters) is cut only when nothing else is left to cut."""
+    lines = text.split("\n")
+    while len("\n".join(lines)) > budget and len(lines) > 2:
+        lines.pop()
+    if len("\n".join(lines)) > budget and len(lines) == 2:
+        lines[0] = clip(lines[0], max(budget - len(lines[1]) - 1, 1))
+    return clip("\n".join(lines), budget)

@@ -1,80 +1,112 @@
-"""Score a news item against the fact base's names and vocabulary, and say why it matched."""
+"""Is a news item about the Japan–US trade talks? The rule lives in knowledge/news.yaml.
+
+An item is relevant when it names a Japan side, a US side and a trade subject, or a Japan-side
+negotiator with a trade subject or a US counterpart. Items are read with the engine's own lexicon
+(concepts, participants' aliases) plus the few words only news needs (carmakers, Japan's leader,
+sport...), so "U.S. tariffs on Japanese cars" means what it means to the question engine.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot.core.matching.lexicon import Lexicon
 from bot.core.model import KnowledgeBase
-from bot.core.updates.dedupe import normalise_title
+from bot.core.text import clean_user_text
 
-# How much one matched concept adds; concepts combine as 1 - prod(1 - weight). Names of people in the
-# talks weigh most; synonym groups that describe the tariff records themselves (tariff, Japan, autos,
-# reciprocal, paused...) weigh more than the rest of the vocabulary, which is mostly question phrasing.
-PARTICIPANT_WEIGHT = 0.4
-TARIFF_TERM_WEIGHT = 0.3
-VOCABULARY_WEIGHT = 0.15
+MAX_TEXT_CHARS = 2000  # an item's title or summary is read up to this length
 
 
 @dataclass(frozen=True, slots=True)
 class Relevance:
-    """A score in 0..1 and the terms that produced it."""
+    """A score in 0..1, the topics the item concerns, and why it is (or is not) relevant, in plain words."""
 
     score: float
-    matched: tuple[str, ...]
+    topics: tuple[str, ...] = ()
+    reason: str = "not about the Japan–US trade talks"
+    concepts: tuple[str, ...] = ()
 
     def why(self) -> str:
-        """'matched: Akazawa, tariff'."""
-        return "matched: " + ", ".join(self.matched) if self.matched else "no match"
-
-
-@dataclass(frozen=True, slots=True)
-class _Concept:
-    label: str
-    weight: float
-    patterns: tuple[str, ...]
+        """The reason, as posted with the item."""
+        return self.reason
 
 
 class RelevanceIndex:
-    """The fact base's participants, synonym groups and tariff countries, as whole-word phrases."""
+    """Scores news items against the fact base's rule for what the channels want to hear about."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
-        noise = kb.vocabulary.stopwords | kb.vocabulary.generic
-        concepts: list[_Concept] = []
-        for person in kb.participants.values():
-            names = _phrases((person.name, *person.aliases), noise)
-            concepts.append(_Concept(person.name, PARTICIPANT_WEIGHT, names))
-        records = " " + " ".join(normalise_title(t.summary()) for t in kb.tariffs) + " "
-        covered: set[str] = set()
-        for name, words in kb.vocabulary.synonyms.items():
-            phrases = _phrases((name, *words), noise)
-            core = any(f" {p} " in records for p in phrases)
-            concepts.append(_Concept(name, TARIFF_TERM_WEIGHT if core else VOCABULARY_WEIGHT, phrases))
-            covered.update(phrases)
-        for place in sorted({t.country for t in kb.tariffs}):
-            phrases = tuple(p for p in _phrases((place,), noise) if p not in covered)
-            concepts.append(_Concept(place, TARIFF_TERM_WEIGHT, phrases))
-        self.concepts = [c for c in concepts if c.patterns]
-        self._regex = [
-            (c, re.compile(r"\b(?:" + "|".join(map(re.escape, c.patterns)) + r")\b")) for c in self.concepts
-        ]
+    def __init__(self, kb: KnowledgeBase, lexicon: Lexicon | None = None) -> None:
+        self.rules = rules = kb.news
+        if lexicon is None:  # the questions' lexicon, with the words only news needs
+            synonyms = {**kb.vocabulary.synonyms, **rules.vocabulary}
+            aliases = {p.id: (p.name, *p.aliases) for p in kb.participants.values()}
+            lexicon = Lexicon(replace(kb.vocabulary, synonyms=synonyms), aliases)
+        self.lexicon = lexicon
+        self.people = {p.id: p.name.split()[-1] for p in kb.participants.values()}
+        self.labels = self.people | rules.labels
+        self.japan, self.us, self.trade = (
+            frozenset(rules.japan_side),
+            frozenset(rules.us_side),
+            frozenset(rules.trade),
+        )
+        self.negotiators, self.counterparts = frozenset(rules.negotiators), frozenset(rules.counterparts)
+        self.elsewhere, self.off_topic = frozenset(rules.elsewhere), frozenset(rules.off_topic)
+        self.topics = {topic: frozenset(concepts) for topic, concepts in rules.topics.items()}
+
+    def concepts(self, text: str) -> frozenset[str]:
+        """The concepts a text names (no typo repair: news is edited text)."""
+        return frozenset(self.lexicon.analyse(clean_user_text(text, MAX_TEXT_CHARS), repair=False).terms)
 
     def score(self, title: str, summary: str = "") -> Relevance:
-        """Score title + summary; each concept counts once."""
-        text = f" {normalise_title(title)} {normalise_title(summary)} "
-        matched: list[str] = []
-        remaining = 1.0
-        for concept, regex in self._regex:
-            if regex.search(text):
-                matched.append(concept.label)
-                remaining *= 1 - concept.weight
-        return Relevance(round(1 - remaining, 4), tuple(matched))
+        """How much an item is about the Japan–US trade relationship, its topics, and why."""
+        rules = self.rules
+        head, body = self.concepts(title), self.concepts(summary)
+        every = head | body
+
+        def named(concepts: frozenset[str]) -> float:
+            return 1.0 if head & concepts else rules.summary_weight if body & concepts else 0.0
+
+        japan, us, trade, negotiator = (
+            named(self.japan),
+            named(self.us),
+            named(self.trade),
+            named(self.negotiators),
+        )
+        score = max(min(japan, us, trade), min(negotiator, trade), min(negotiator, named(self.counterparts)))
+        elsewhere = bool(head & self.elsewhere) and not head & self.japan
+        if elsewhere:
+            score *= rules.elsewhere_factor
+        if every & self.off_topic:
+            score *= rules.off_topic_factor
+        topics = ("news", *(t for t, concepts in self.topics.items() if every & concepts))
+        return Relevance(
+            round(score, 4), topics, self._reason(head, every, score, elsewhere), tuple(sorted(every))
+        )
+
+    def _reason(self, head: frozenset[str], every: frozenset[str], score: float, elsewhere: bool) -> str:
+        """'mentions Akazawa, the US and tariffs', or why not."""
+        rules = self.rules
+        if every & self.off_topic:
+            return f"about {self._name(rules.off_topic, head, every)}, not trade"
+        if elsewhere:
+            return f"about {self._name(rules.elsewhere, head, every)}, not Japan"
+        parts = [self._name(group, head, every) for group in (rules.japan_side, rules.us_side, rules.trade)]
+        if not score:
+            sides = ("Japan", "the US", "trade")
+            return "does not mention " + " or ".join(
+                s for s, part in zip(sides, parts, strict=True) if not part
+            )
+        return "mentions " + _listed([part for part in parts if part])
+
+    def _name(self, group: tuple[str, ...], head: frozenset[str], every: frozenset[str]) -> str:
+        """How the item names a group: a person first, then the first concept in the rule's order, the
+        title's before the summary's ('' when it does not name the group)."""
+        present = [c for c in group if c in every]
+        if not present:
+            return ""
+        concept = min(present, key=lambda c: (c not in self.people, c not in head, group.index(c)))
+        return self.labels.get(concept, concept.replace("-", " "))
 
 
-def _phrases(words: tuple[str, ...], noise: frozenset[str]) -> tuple[str, ...]:
-    out = []
-    for word in words:
-        phrase = normalise_title(word)
-        if phrase and phrase not in noise and len(phrase) >= 3:
-            out.append(phrase)
-    return tuple(sorted(set(out), key=len, reverse=True))
+def _listed(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
