@@ -15,10 +15,10 @@ from bot.core.updates.relevance import RelevanceIndex
 
 NEWS = Path(__file__).parent / "data" / "news"
 DEFAULT_THRESHOLD = UpdateSettings().relevance_threshold
-# Floors for the labelled sets (precision, recall at the default threshold). news_a was written blind and
-# first run on the old filter (precision 0.558, recall 0.989), then used to shape the rule; news_b was
-# written blind and first run on the new rule as it came out (README).
-FLOORS = {"news_a.yaml": (0.95, 0.97)}
+# Floors for the labelled sets (precision, recall at the default threshold). Both were written blind.
+# news_a was first run on the old filter (precision 0.558, recall 0.989), then shaped the rule; news_b
+# was first run on the finished rule (precision 0.952, recall 0.889), then refined it (README).
+FLOORS = {"news_a.yaml": (0.97, 0.98), "news_b.yaml": (0.97, 0.90)}
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +81,7 @@ def test_reasons_name_what_made_the_item_relevant_in_plain_words(index: Relevanc
     assert (
         index.score("South Korea seals tariff deal with Washington").reason == "about south korea, not Japan"
     )
-    assert index.score("Rice prices soar in Japan").reason == "does not mention the US or trade"
+    assert index.score("Rice prices soar in Japan").reason == "does not mention the US"
 
 
 def test_topics_route_the_item(index: RelevanceIndex) -> None:

@@ -1,9 +1,9 @@
 """Is a news item about the Japan–US trade talks? The rule lives in knowledge/news.yaml.
 
 An item is relevant when it names a Japan side, a US side and a trade subject, or a Japan-side
-negotiator with a trade subject or a US counterpart. Items are read with the engine's own lexicon
-(concepts, participants' aliases) plus the few words only news needs (carmakers, Japan's leader,
-sport...), so "U.S. tariffs on Japanese cars" means what it means to the question engine.
+negotiator with a trade subject in the title or with a US counterpart. Items are read with the engine's
+own lexicon (concepts, participants' aliases) plus the few words only news needs (carmakers, Japan's
+leader, sport...), so "U.S. tariffs on Japanese cars" means what it means to the question engine.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class RelevanceIndex:
     def __init__(self, kb: KnowledgeBase, lexicon: Lexicon | None = None) -> None:
         self.rules = rules = kb.news
         if lexicon is None:  # the questions' lexicon, with the words only news needs
-            synonyms = {**kb.vocabulary.synonyms, **rules.vocabulary}
+            synonyms = {**rules.vocabulary, **kb.vocabulary.synonyms}  # first listed wins a shared word
             aliases = {p.id: (p.name, *p.aliases) for p in kb.participants.values()}
             lexicon = Lexicon(replace(kb.vocabulary, synonyms=synonyms), aliases)
         self.lexicon = lexicon
@@ -54,38 +54,57 @@ class RelevanceIndex:
 
     def concepts(self, text: str) -> frozenset[str]:
         """The concepts a text names (no typo repair: news is edited text)."""
-        return frozenset(self.lexicon.analyse(clean_user_text(text, MAX_TEXT_CHARS), repair=False).terms)
+        return frozenset(self.ordered(text))
 
     def score(self, title: str, summary: str = "") -> Relevance:
         """How much an item is about the Japan–US trade relationship, its topics, and why."""
         rules = self.rules
-        head, body = self.concepts(title), self.concepts(summary)
+        order = self.ordered(title)
+        head, body = frozenset(order), self.concepts(summary)
         every = head | body
 
         def named(concepts: frozenset[str]) -> float:
             return 1.0 if head & concepts else rules.summary_weight if body & concepts else 0.0
 
-        japan, us, trade, negotiator = (
-            named(self.japan),
-            named(self.us),
-            named(self.trade),
-            named(self.negotiators),
-        )
-        score = max(min(japan, us, trade), min(negotiator, trade), min(negotiator, named(self.counterparts)))
-        elsewhere = bool(head & self.elsewhere) and not head & self.japan
+        japan, us, trade = named(self.japan), named(self.us), named(self.trade)
+        negotiator, counterpart = named(self.negotiators), named(self.counterparts)
+        headline = (
+            1.0 if head & self.trade and head & self.negotiators else 0.0
+        )  # 'Ishiba rejects partial deal'
+        headline_trade = 1.0 if head & self.trade else 0.0
+        score = max(min(japan, us, trade), headline, min(negotiator, counterpart))
+        elsewhere = self._elsewhere(order)
         if elsewhere:
             score *= rules.elsewhere_factor
-        if every & self.off_topic:
+        off_topic = every & self.off_topic and not (headline_trade or min(negotiator, counterpart))
+        if off_topic:
             score *= rules.off_topic_factor
         topics = ("news", *(t for t, concepts in self.topics.items() if every & concepts))
-        return Relevance(
-            round(score, 4), topics, self._reason(head, every, score, elsewhere), tuple(sorted(every))
+        reason = self._reason(head, every, score, elsewhere, bool(off_topic))
+        return Relevance(round(score, 4), topics, reason, tuple(sorted(every)))
+
+    def ordered(self, text: str) -> tuple[str, ...]:
+        """A text's concepts in the order it names them."""
+        return self.lexicon.analyse(clean_user_text(text, MAX_TEXT_CHARS), repair=False).terms
+
+    def _elsewhere(self, title: tuple[str, ...]) -> bool:
+        """True when the title is about another country: it names it, and names it first, or does not name
+        Japan, or does not name the US."""
+        places = [c for c in title if c in self.elsewhere or c in self.japan or c in self.us]
+        if not self.elsewhere.intersection(places):
+            return False
+        return (
+            places[0] in self.elsewhere
+            or not self.japan.intersection(places)
+            or not self.us.intersection(places)
         )
 
-    def _reason(self, head: frozenset[str], every: frozenset[str], score: float, elsewhere: bool) -> str:
+    def _reason(
+        self, head: frozenset[str], every: frozenset[str], score: float, elsewhere: bool, off_topic: bool
+    ) -> str:
         """'mentions Akazawa, the US and tariffs', or why not."""
         rules = self.rules
-        if every & self.off_topic:
+        if off_topic:
             return f"about {self._name(rules.off_topic, head, every)}, not trade"
         if elsewhere:
             return f"about {self._name(rules.elsewhere, head, every)}, not Japan"
