@@ -6,7 +6,7 @@ import hashlib
 import logging
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -318,15 +318,24 @@ class _Loader:
                 ok = False
         return out if ok else None
 
-    def load_sources(self) -> dict[str, Source]:
-        sources: dict[str, Source] = {}
-        for i, (file, entry) in enumerate(self.raw["sources"]):
-            data = self.fields(file, entry, SOURCE_FIELDS, f"sources[{i}]")
+    def entries(
+        self, section: str, spec: dict[str, tuple[bool, Callable[[Any], Any]]], what: str
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The valid entries of a section, each id once, as (file, checked fields); a repeat is a problem."""
+        seen: set[str] = set()
+        for i, (file, entry) in enumerate(self.raw[section]):
+            data = self.fields(file, entry, spec, f"{section}[{i}]")
             if data is None:
                 continue
-            if data["id"] in sources:
-                self.problem(file, data["id"], "duplicate source id")
+            if data["id"] in seen:
+                self.problem(file, data["id"], f"duplicate {what} id")
                 continue
+            seen.add(data["id"])
+            yield file, data
+
+    def load_sources(self) -> dict[str, Source]:
+        sources: dict[str, Source] = {}
+        for file, data in self.entries("sources", SOURCE_FIELDS, "source"):
             path = (self.root / data["file"]).resolve()
             if not path.is_relative_to(self.root.resolve()) or not path.is_file():
                 self.problem(file, data["id"], f"source file {data['file']!r} not found")
@@ -585,31 +594,20 @@ class _Loader:
 
     def load_smalltalk(self) -> tuple[SmallTalk, ...]:
         """Kinds of small talk: the phrases that say them and the reply (may use {examples})."""
-        kinds: dict[str, SmallTalk] = {}
-        for i, (file, entry) in enumerate(self.raw["smalltalk"]):
-            data = self.fields(file, entry, SMALLTALK_FIELDS, f"smalltalk[{i}]")
-            if data is None:
-                continue
-            if data["id"] in kinds:
-                self.problem(file, data["id"], "duplicate small-talk id")
-            elif bad := _placeholders(data["reply"]) - {"examples"}:
+        kinds = []
+        for file, data in self.entries("smalltalk", SMALLTALK_FIELDS, "small-talk"):
+            if bad := _placeholders(data["reply"]) - {"examples"}:
                 self.problem(file, data["id"], f"reply has unknown placeholder(s) {sorted(bad)}")
             else:
-                kinds[data["id"]] = SmallTalk(data["id"], data["phrases"], data["reply"])
-        return tuple(kinds.values())
+                kinds.append(SmallTalk(data["id"], data["phrases"], data["reply"]))
+        return tuple(kinds)
 
     def load_declines(self) -> tuple[DeclineGroup, ...]:
         """Groups of questions that must be declined, with the reason."""
-        groups: dict[str, DeclineGroup] = {}
-        for i, (file, entry) in enumerate(self.raw["declines"]):
-            data = self.fields(file, entry, DECLINE_FIELDS, f"declines[{i}]")
-            if data is None:
-                continue
-            if data["id"] in groups:
-                self.problem(file, data["id"], "duplicate decline group id")
-            else:
-                groups[data["id"]] = DeclineGroup(data["id"], data["reason"], data["examples"], file)
-        return tuple(groups.values())
+        return tuple(
+            DeclineGroup(data["id"], data["reason"], data["examples"], file)
+            for file, data in self.entries("declines", DECLINE_FIELDS, "decline group")
+        )
 
     def check_questions_unique(self, facts: dict[str, Fact], declines: tuple[DeclineGroup, ...]) -> None:
         """Every example, gap and decline question says something no other entry says."""
