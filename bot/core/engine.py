@@ -10,7 +10,7 @@ from bot.core.answer import Answer, Kind
 from bot.core.matching.decision import DecisionModel, Verdict
 from bot.core.matching.features import candidate_features
 from bot.core.matching.horizon import HorizonReader
-from bot.core.matching.index import DocKind, FactIndex, Neighbours
+from bot.core.matching.index import Doc, DocKind, FactIndex, Neighbours
 from bot.core.matching.intake import is_not_a_question, strip_numbering
 from bot.core.matching.lexicon import Analysis, Lexicon
 from bot.core.matching.smalltalk import SmallTalkReader
@@ -129,47 +129,65 @@ class Engine:
             return reading.answer
         model = model or self.model
         candidates = self.candidates(reading, model)
-        best = candidates[0] if candidates else None
-        runner_up = candidates[1].probability if len(candidates) > 1 else 0.0
-        threshold = self.threshold if threshold is None else threshold
-        confidence = model.answer_probability(best.features, best.probability, runner_up) if best else 0.0
-        verdict = (
-            model.verdict(confidence, best.probability, runner_up, best.features, threshold)
-            if best
-            else Verdict.DECLINE
-        )
-        exact = self.index.exact.get(normalise_question(reading.text))
-        if exact is not None and exact.kind is DocKind.EXAMPLE:  # a curated example, word for word
-            fact = self.index.facts[exact.owner]
-            best = next((c for c in candidates if c.fact is fact), Candidate(fact, 1.0, {}))
-            verdict, confidence = Verdict.ANSWER, 1.0
-        elif exact is not None:  # a curated gap or decline question, word for word: never answered
-            verdict = Verdict.DECLINE
-        if best is None or verdict is Verdict.DECLINE:
-            later = (
-                exact is not None
-                and exact.kind is DocKind.DECLINE
-                and self.kb.declines[exact.owner].reason == "later"
-            )
-            if later or (reading.neighbours is not None and self._later_neighbour(reading.neighbours)):
-                return self._horizon(reading, candidates, confidence)
-            nearby = self._suggestions(candidates)
-            if exact is not None and exact.kind is DocKind.GAP:  # the fact it is a near miss of comes first
-                fact = self.index.facts[exact.owner]
-                nearby = (fact, *(f for f in nearby if f is not fact))[: self.settings.max_suggestions]
-            said = self.replies.decline(nearby)
-            return self._say(reading.question, Kind.DECLINE, said, candidates, confidence, suggested=nearby)
+        curated = self.index.exact.get(normalise_question(reading.text))
+        verdict, best, confidence = self._verdict(candidates, curated, model, threshold)
+        if verdict is Verdict.ANSWER and best is not None:
+            as_of = self.replies.as_of(best.fact, reading.now)
+            said = self.replies.answer(best.fact, as_of)
+            fields = {"fact": best.fact, "as_of": as_of, "now": reading.now}
+            return self._say(reading.question, Kind.ANSWER, said, candidates, confidence, **fields)
         if verdict is Verdict.AMBIGUOUS:
-            choices = (best.fact, candidates[1].fact)
+            choices = (candidates[0].fact, candidates[1].fact)
             said = self.replies.ambiguous(choices)
             return self._say(
                 reading.question, Kind.AMBIGUOUS, said, candidates, confidence, suggested=choices
             )
-        now = reading.now
-        as_of = self.replies.as_of(best.fact, now)
-        said = self.replies.answer(best.fact, as_of)
-        fields = {"fact": best.fact, "as_of": as_of, "now": now}
-        return self._say(reading.question, Kind.ANSWER, said, candidates, confidence, **fields)
+        return self._decline(reading, candidates, curated, confidence)
+
+    def _verdict(
+        self,
+        candidates: list[Candidate],
+        curated: Doc | None,
+        model: DecisionModel,
+        threshold: float | None,
+    ) -> tuple[Verdict, Candidate | None, float]:
+        """The model's verdict on the best candidate and its confidence; a question written word for word
+        as a curated one is decided by the data (an example: its fact; a gap or decline: never answered)."""
+        if curated is not None and curated.kind is DocKind.EXAMPLE:
+            fact = self.index.facts[curated.owner]
+            return (
+                Verdict.ANSWER,
+                next((c for c in candidates if c.fact is fact), Candidate(fact, 1.0, {})),
+                1.0,
+            )
+        if not candidates:
+            return Verdict.DECLINE, None, 0.0
+        best, runner_up = candidates[0], candidates[1].probability if len(candidates) > 1 else 0.0
+        confidence = model.answer_probability(best.features, best.probability, runner_up)
+        if curated is not None:
+            return Verdict.DECLINE, best, confidence
+        threshold = self.threshold if threshold is None else threshold
+        return (
+            model.verdict(confidence, best.probability, runner_up, best.features, threshold),
+            best,
+            confidence,
+        )
+
+    def _decline(
+        self, reading: Reading, candidates: list[Candidate], curated: Doc | None, confidence: float
+    ) -> Answer:
+        """'I can't answer that…' with the near facts; the horizon reply for a question about later events."""
+        later = curated is not None and curated.kind is DocKind.DECLINE
+        if (later and self.kb.declines[curated.owner].reason == "later") or (
+            reading.neighbours is not None and self._later_neighbour(reading.neighbours)
+        ):
+            return self._horizon(reading, candidates, confidence)
+        nearby = self._suggestions(candidates)
+        if curated is not None and curated.kind is DocKind.GAP:  # the fact it is a near miss of comes first
+            fact = self.index.facts[curated.owner]
+            nearby = (fact, *(f for f in nearby if f is not fact))[: self.settings.max_suggestions]
+        said = self.replies.decline(nearby)
+        return self._say(reading.question, Kind.DECLINE, said, candidates, confidence, suggested=nearby)
 
     def ask(self, question: str) -> Answer:
         """What the bot says to one message."""
