@@ -177,8 +177,12 @@ class Engine:
         self, reading: Reading, candidates: list[Candidate], curated: Doc | None, confidence: float
     ) -> Answer:
         """'I can't answer that…' with the near facts; the horizon reply for a question about later events."""
-        later = curated is not None and curated.kind is DocKind.DECLINE
-        if (later and self.kb.declines[curated.owner].reason == "later") or (
+        later = (
+            curated is not None
+            and curated.kind is DocKind.DECLINE
+            and self.kb.declines[curated.owner].reason == "later"
+        )
+        if later or (
             reading.neighbours is not None and self._later_neighbour(reading.neighbours)
         ):
             return self._horizon(reading, candidates, confidence)

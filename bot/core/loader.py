@@ -6,7 +6,7 @@ import hashlib
 import logging
 import re
 import string
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -234,6 +234,7 @@ class _Loader:
         self.problems.append(f"{file}: {entry}: {reason}")
 
     def read_files(self) -> str:
+        """Read every file of one consistent snapshot; the fingerprint of their bytes."""
         digest = hashlib.sha256()
         files, unreadable = snapshot(self.root, self.limits, settle=self.settle, also=(WORD_LIST,))
         if not any(name != WORD_LIST for name, _ in files) and not unreadable:
@@ -246,7 +247,7 @@ class _Loader:
                 self.frequency = self.read_frequencies(data)
             else:
                 self.read_yaml(name, data)
-        return digest
+        return digest.hexdigest()
 
     def read_frequencies(self, data: bytes) -> dict[str, float]:
         """`ZIPF word word ...` lines (comments start with '#') as a word -> Zipf frequency map."""
@@ -293,7 +294,7 @@ class _Loader:
                 self.raw[section].extend((name, e) for e in entries)
 
     def fields(
-        self, file: str, entry: Any, spec: dict[str, tuple[bool, Callable[[Any], Any]]], label: str
+        self, file: str, entry: Any, spec: Mapping[str, tuple[bool, Callable[[Any], object]]], label: str
     ) -> dict[str, Any] | None:
         """Check one mapping against a field spec; None when it is unusable."""
         if not isinstance(entry, dict):
@@ -319,7 +320,7 @@ class _Loader:
         return out if ok else None
 
     def entries(
-        self, section: str, spec: dict[str, tuple[bool, Callable[[Any], Any]]], what: str
+        self, section: str, spec: Mapping[str, tuple[bool, Callable[[Any], object]]], what: str
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         """The valid entries of a section, each id once, as (file, checked fields); a repeat is a problem."""
         seen: set[str] = set()
@@ -590,7 +591,21 @@ class _Loader:
         if not ok:
             return None
         labels = {str(k): v.strip() for k, v in labels.items()}
-        return NewsRules(**found, **numbers, topics=topics, labels=labels, vocabulary=vocabulary)
+        return NewsRules(
+            found["japan_side"],
+            found["us_side"],
+            found["trade"],
+            found["negotiators"],
+            found["counterparts"],
+            found["elsewhere"],
+            found["off_topic"],
+            numbers["summary_weight"],
+            numbers["elsewhere_factor"],
+            numbers["off_topic_factor"],
+            topics,
+            labels,
+            vocabulary,
+        )
 
     def load_smalltalk(self) -> tuple[SmallTalk, ...]:
         """Kinds of small talk: the phrases that say them and the reply (may use {examples})."""
@@ -724,7 +739,7 @@ class _Loader:
             news=news,
             smalltalk=smalltalk,
             declines=declines,
-            fingerprint=digest.hexdigest(),
+            fingerprint=digest,
         )
 
 

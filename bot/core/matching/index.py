@@ -125,7 +125,7 @@ class FactIndex:
         for owner, kind, _, terms in raw_docs:
             if kind is DocKind.EXAMPLE:
                 self.fact_terms[owner].update(terms)
-        self.on_topic = set().union(*self.fact_terms) if self.fact_terms else set()
+        self.on_topic: frozenset[str] = frozenset().union(*self.fact_terms)
         # Document frequency: a fact (body, examples and gaps) or a decline group is one unit.
         units: dict[tuple[bool, int], set[str]] = defaultdict(set)
         for i, strengths in enumerate(self.strengths):
@@ -133,8 +133,8 @@ class FactIndex:
         for owner, kind, _, terms in raw_docs:
             units[kind == DocKind.DECLINE, owner].update(terms)
         frequency: dict[str, int] = defaultdict(int)
-        for terms in units.values():
-            for term in terms:
+        for held in units.values():
+            for term in held:
                 frequency[term] += 1
         n = max(len(units), 1)
         self.rarest = math.log(1 + n)

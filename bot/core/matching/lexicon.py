@@ -83,8 +83,8 @@ class Lexicon:
                 self.yesno_openers = frozenset(phrases)
                 continue
             for phrase in phrases:
-                tokens = tuple(tokenize(phrase)) or (phrase,)
-                self.intents[tokens[0]].append((tokens, intent))
+                words = tuple(tokenize(phrase)) or (phrase,)
+                self.intents[words[0]].append((words, intent))
         self.frequency = vocabulary.frequency
         self.spellings = vocabulary.spellings
         self.concepts = frozenset(self.words.values()) | frozenset(self.phrases.values())

@@ -83,7 +83,7 @@ class SmallTalkReader:
         found = self.phrases.matches(tokens)
         if not found:
             return None
-        covered = set()
+        covered: set[int] = set()
         for start, end, _ in found:
             covered.update(range(start, end))
         rest = [t for i, t in enumerate(tokens) if i not in covered]
