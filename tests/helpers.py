@@ -23,7 +23,7 @@ from discord.http import Route
 from discord.webhook.async_ import AsyncWebhookAdapter
 
 from bot.client import TariffBot
-from bot.config import Settings, load_settings, with_overrides
+from bot.config import Settings, load_settings
 from bot.core.service import KnowledgeService
 from bot.paths import PROJECT_DIR
 
@@ -359,7 +359,7 @@ def bot_settings(tmp_path: Path, **discord_changes: Any) -> Settings:
     """The shipped config with the database on tmp_path and the test guild's watched channel."""
     settings = load_settings(PROJECT_DIR / "config.yaml")
     changes = {"watched_channels": (WATCHED_ID,), **discord_changes}
-    return with_overrides(settings, database=tmp_path / "tariffbot.sqlite3",
+    return replace(settings, database=tmp_path / "tariffbot.sqlite3",
                           discord=replace(settings.discord, **changes))
 
 

@@ -73,7 +73,7 @@ async def test_ask_decline_is_stored_and_nothing_is_echoed(harness: Harness) -> 
     assert data["content"].startswith(answer.lead) and "everyone" not in data["content"]
     assert "evil" not in data["content"] and data["allowed_mentions"] == {"parse": []}
     rows = await harness.bot.store.declined_summary()
-    assert [r["example"] for r in rows] == [question]
+    assert [r.example for r in rows] == [question]
 
 
 async def test_small_talk_is_answered_and_never_stored(harness: Harness) -> None:

@@ -191,9 +191,9 @@ async def test_decline_is_short_and_stored_without_user_ids(harness: Harness) ->
     assert "embeds" not in reply.json
     assert len(reply.json["content"]) < 400
     rows = await harness.bot.store.declined_summary()
-    assert [(r["example"], r["times"]) for r in rows] == [(answer.question, 1)]
-    assert rows[0]["best_fact_id"] == (answer.nearest.id if answer.nearest else None)
-    assert rows[0]["best_confidence"] == pytest.approx(answer.confidence)
+    assert [(r.example, r.times) for r in rows] == [(answer.question, 1)]
+    assert rows[0].best_fact_id == (answer.nearest.id if answer.nearest else None)
+    assert rows[0].best_confidence == pytest.approx(answer.confidence)
     db = sqlite3.connect(harness.bot.settings.database)
     columns = {row[1] for row in db.execute("PRAGMA table_info(declined_questions)")}
     db.close()
@@ -236,8 +236,8 @@ async def test_feedback_buttons_store_the_vote_and_the_question(harness: Harness
     assert callback.json["data"]["flags"] == 64
     assert "noted" in callback.json["data"]["content"]
     (callback,) = await harness.click(f"tb:fb:1:{answered.id}", posted)
-    rows = await harness.bot.store.feedback_rows()
-    assert [(r["fact_id"], r["question"], r["helpful"]) for r in rows] == [
+    rows = await harness.bot.store.votes()
+    assert [(r.fact_id, r.question, r.helpful) for r in rows] == [
         (answered.id, fact.question, 0),
         (answered.id, fact.question, 1),
     ]
@@ -249,8 +249,8 @@ async def test_feedback_on_a_slash_answer_falls_back_to_the_fact_question(harnes
     answered = harness.bot.service.engine.ask(fact.question).fact
     posted = harness.recorder.message_from(str(CHANNEL_ID), callback.json["data"])
     await harness.click(f"tb:fb:1:{answered.id}", posted)
-    rows = await harness.bot.store.feedback_rows()
-    assert [(r["fact_id"], r["question"], r["helpful"]) for r in rows] == [
+    rows = await harness.bot.store.votes()
+    assert [(r.fact_id, r.question, r.helpful) for r in rows] == [
         (answered.id, answered.question, 1)
     ]
     assert await harness.click("tb:fb:1:not-on-this-message", posted) == []

@@ -9,11 +9,11 @@ import pytest
 
 from bot.cli import main
 from bot.core.loader import load_knowledge
+from bot.core.model import TOPICS
 from bot.core.service import KnowledgeService
 from bot.core.store import Store
 from bot.core.updates.changes import check_knowledge
 from bot.core.updates.outbox import Outbox
-from bot.core.updates.records import ALL_TOPICS
 from tests.updates_support import Clock, FakeSender, copy_knowledge, edit, open_store, remove_entry
 
 NEW_FACT = """facts:
@@ -48,7 +48,7 @@ async def store(tmp_path):
 
 async def test_first_start_records_the_baseline_silently(tmp_path, store):
     kdir = copy_knowledge(tmp_path)
-    await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
+    await store.subscribe("channel", 1, 10, 5, TOPICS)
     check = await check_knowledge(store, lambda: load_knowledge(kdir))
     assert check.ok and check.plan.baseline and check.plan.changes == []
     assert await store.outbox_counts() == {}
@@ -60,9 +60,9 @@ async def test_first_start_records_the_baseline_silently(tmp_path, store):
 
 async def test_add_change_remove_are_announced_once_to_matching_topics(tmp_path, store):
     kdir = copy_knowledge(tmp_path)
-    everything, _ = await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
-    farming, _ = await store.subscribe("dm", 2, None, 2, ("agriculture",), "t0")
-    people, _ = await store.subscribe("channel", 3, 10, 5, ("participants",), "t0")
+    everything, _ = await store.subscribe("channel", 1, 10, 5, TOPICS)
+    farming, _ = await store.subscribe("dm", 2, None, 2, ("agriculture",))
+    people, _ = await store.subscribe("channel", 3, 10, 5, ("participants",))
     await check_knowledge(store, lambda: load_knowledge(kdir))
     change_three(kdir)
 
@@ -92,7 +92,7 @@ async def test_broken_edit_is_rejected_nothing_queued_old_fact_base_serves(tmp_p
     kdir = copy_knowledge(tmp_path)
     service = KnowledgeService(kdir)
     old = service.kb
-    await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
+    await store.subscribe("channel", 1, 10, 5, TOPICS)
     await check_knowledge(store, service.reload)
     _, before = await store.knowledge_snapshot()
     change_three(kdir)
@@ -109,7 +109,7 @@ async def test_broken_edit_is_rejected_nothing_queued_old_fact_base_serves(tmp_p
 
 async def test_two_processes_checking_at_once_queue_each_change_once(tmp_path, store):
     kdir = copy_knowledge(tmp_path)
-    await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
+    await store.subscribe("channel", 1, 10, 5, TOPICS)
     await check_knowledge(store, lambda: load_knowledge(kdir))
     change_three(kdir)
     other = await open_store(tmp_path / "updates.sqlite3")
@@ -136,7 +136,7 @@ def test_cli_reload_and_updates_dry_run(tmp_path, capsys):
 
     async def subscribe() -> None:
         async with Store(tmp_path / "cli.sqlite3") as s:
-            await s.subscribe("channel", 42, 10, 5, ALL_TOPICS, "t0")
+            await s.subscribe("channel", 42, 10, 5, TOPICS)
 
     asyncio.run(subscribe())
     change_three(kdir)
@@ -157,8 +157,8 @@ def test_cli_reload_and_updates_dry_run(tmp_path, capsys):
 
     async def untouched() -> dict[str, int]:
         async with Store(tmp_path / "cli.sqlite3") as s:
-            rows = await s.pending_outbox()
-            assert all(r["batch"] is None for r in rows)
+            plan = await s.plan_delivery(10)
+            assert plan.digests and not any(d.fixed for d in plan.digests)  # no digest was fixed
             return await s.outbox_counts()
 
     assert asyncio.run(untouched()) == {"pending": 3}
