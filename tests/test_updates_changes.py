@@ -14,6 +14,7 @@ from bot.core.service import KnowledgeService
 from bot.core.store import Store
 from bot.core.updates.changes import check_knowledge
 from bot.core.updates.outbox import Outbox
+from bot.core.updates.records import UpdateItem
 from tests.updates_support import Clock, FakeSender, copy_knowledge, edit, open_store, remove_entry
 
 NEW_FACT = """facts:
@@ -173,3 +174,22 @@ def test_cli_reload_rejects_a_broken_fact_base(tmp_path, capsys):
     assert main(["--config", str(config), "reload"]) == 1
     err = capsys.readouterr().err
     assert "rejected" in err and "tariffs.yaml: tariff-reciprocal-japan: rate must be a number" in err
+
+
+def test_cli_updates_shows_paused_destinations_as_held_not_as_messages(tmp_path, capsys):
+    kdir = copy_knowledge(tmp_path)
+    config = _config(tmp_path, kdir)
+
+    async def fill() -> None:
+        async with Store(tmp_path / "cli.sqlite3") as s:
+            for target in (41, 42):
+                await s.subscribe("channel", target, 10, 5, TOPICS)
+            await s.queue_updates([UpdateItem("knowledge", f"k{n}", ("tariffs",), f"x{n}") for n in range(3)])
+            await s.pause_subscription((await s.subscription("channel", 41)).id, "403 Forbidden")  # later
+
+    asyncio.run(fill())
+    assert main(["--config", str(config), "updates"]) == 0
+    out = capsys.readouterr().out
+    assert "3 pending delivery(ies) in 1 message(s) to 1 destination(s)" in out
+    assert "channel 42: 3 update(s)" in out
+    assert "channel 41: 3 update(s) [paused: 403 Forbidden]" in out and "held for 1 paused" in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.model import TOPICS
+from bot.core.updates.messages import render_digest
 from bot.core.updates.outbox import DestinationGone, Outbox, SendRejected, SendRetryable
 from bot.core.updates.records import UpdateItem
 from tests.updates_support import Clock, FakeSender, open_store
@@ -135,3 +136,31 @@ async def test_crash_between_send_and_mark_resends_the_same_digest_with_the_same
         numbers = sorted(int(line.rsplit(" ", 1)[1]) for (t, _), c in delivered.items() if t == target
                          for line in c.splitlines() if "update number" in line)
         assert numbers == [0, 1, 2, 3, 9]
+
+
+def planned(plan) -> list[tuple[int, str]]:
+    """(target, message) of every planned digest; the ref line only where the nonce is fixed already."""
+    return [(d.batch.target_id, render_digest(d.batch.texts, ref=d.batch.nonce if d.fixed else None))
+            for d in plan.digests]
+
+
+async def test_the_preview_is_what_delivery_sends_and_changes_nothing(store):
+    for target in (1, 2, 3):
+        await store.subscribe("channel", target, 10, 5, TOPICS)
+    await store.queue_updates([item(n) for n in range(23)])
+    await store.pause_subscription((await store.subscription("channel", 3)).id, "403 Forbidden")
+    claim = await store.claim_batches(10, Clock()(), 1)  # digests fixed (with their nonces), one claimed
+    plan = await store.plan_delivery(10)
+    assert planned(plan) == planned(await store.plan_delivery(10))  # rolled back: the same plan again
+    assert await store.outbox_counts() == {"pending": 69}
+    assert [(d.batch.target_id, len(d.batch.texts), d.fixed) for d in plan.digests] == [
+        (1, 10, True), (1, 10, False), (1, 3, False), (2, 10, True), (2, 10, False), (2, 3, False)]
+    assert plan.digests[0].batch.nonce == claim.batches[0].nonce
+    assert [(h.subscription.target_id, h.updates, h.subscription.paused_reason) for h in plan.held] == [
+        (3, 23, "403 Forbidden")]
+    sender = FakeSender()
+    await Outbox(store, sender, digest_limit=10, clock=Clock()).drain()
+    fixed = {d.batch.nonce for d in plan.digests if d.fixed}
+    sent = [(target, content if nonce in fixed else content.rsplit("\n", 1)[0])
+            for _, target, nonce, content in sorted(sender.sent, key=lambda s: s[1])]
+    assert sent == planned(plan)  # the same digests in the same order, the fixed ones with their nonces
