@@ -1,6 +1,6 @@
 """One SQLite connection (through aiosqlite): opening, numbered migrations, and retried transactions.
 
-Schema changes are numbered files in `bot/migrations/` (`0001_name.sql`, ...), shipped inside the package
+Schema changes are numbered files in `bot/core/migrations/` (`0001_name.sql`, ...), shipped inside the package
 and read with `importlib.resources`; they are applied in order at open, and the applied version is kept
 in `PRAGMA user_version`.
 """
@@ -25,7 +25,7 @@ from bot.core.clock import Clock, stamp
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-MIGRATIONS = files("bot") / "migrations"
+MIGRATIONS = files("bot.core") / "migrations"
 
 
 class StoreError(Exception):
