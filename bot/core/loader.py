@@ -6,7 +6,7 @@ import hashlib
 import logging
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -130,7 +130,7 @@ def _one_of(choices: Iterable[str]) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in allowed:
             raise ValueError(f"must be one of {', '.join(allowed)}, not {shown(value)}")
-        return value
+        return allowed[allowed.index(value)]
 
     return check
 
@@ -232,6 +232,7 @@ class _Loader:
         self.problems.append(f"{file}: {entry}: {reason}")
 
     def read_files(self) -> str:
+        """Read every file of the folder (one snapshot); returns their fingerprint."""
         digest = hashlib.sha256()
         files, unreadable = snapshot(self.root, self.limits, settle=self.settle, also=(WORD_LIST,))
         if not any(name != WORD_LIST for name, _ in files) and not unreadable:
@@ -244,7 +245,7 @@ class _Loader:
                 self.frequency = self.read_frequencies(data)
             else:
                 self.read_yaml(name, data)
-        return digest
+        return digest.hexdigest()
 
     def read_frequencies(self, data: bytes) -> dict[str, float]:
         """`ZIPF word word ...` lines (comments start with '#') as a word -> Zipf frequency map."""
@@ -291,7 +292,7 @@ class _Loader:
                 self.raw[section].extend((name, e) for e in entries)
 
     def fields(
-        self, file: str, entry: Any, spec: dict[str, tuple[bool, Callable[[Any], Any]]], label: str
+        self, file: str, entry: Any, spec: Mapping[str, tuple[bool, Callable[[Any], object]]], label: str
     ) -> dict[str, Any] | None:
         """Check one mapping against a field spec; None when it is unusable."""
         if not isinstance(entry, dict):
@@ -576,7 +577,7 @@ class _Loader:
         )
 
     def load(self) -> KnowledgeBase:
-        digest = self.read_files()
+        fingerprint = self.read_files()
         sources = self.load_sources()
         vocabulary = self.load_vocabulary()
         facts: dict[str, Fact] = {}
@@ -643,7 +644,7 @@ class _Loader:
             conversation=conversation,
             smalltalk=smalltalk,
             declines=declines,
-            fingerprint=digest.hexdigest(),
+            fingerprint=fingerprint,
         )
 
 

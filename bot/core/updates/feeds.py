@@ -239,7 +239,7 @@ class FeedPoller:
 
     def backoff(self, failures: int) -> float:
         """Seconds until the next poll after `failures` consecutive failures."""
-        return min(MAX_BACKOFF_SECONDS, self.settings.feed_poll_seconds * 2 ** max(0, failures - 1))
+        return min(MAX_BACKOFF_SECONDS, self.settings.feed_poll_seconds * 2.0 ** max(0, failures - 1))
 
     async def poll_all(self, *, force: bool = False) -> list[PollResult]:
         """Poll every configured feed that is due (or all with force)."""

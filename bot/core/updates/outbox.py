@@ -141,7 +141,7 @@ class Outbox:
 
     def backoff(self, attempts: int) -> float:
         """Seconds before the next attempt after `attempts` failures (exponential, capped)."""
-        return min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1))
+        return min(self.max_delay, self.base_delay * 2.0 ** max(0, attempts - 1))
 
     async def drain(self) -> DeliveryReport:
         """Send every due digest; failures are rescheduled, refused destinations paused."""
