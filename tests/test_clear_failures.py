@@ -19,12 +19,12 @@ from bot.core.model import TOPICS
 from bot.core.store import Store
 from bot.core.updates.records import UpdateItem
 from tests.fake_discord import TOKEN, FakeDiscord, serve, stop
-from tests.helpers import Harness, bot_settings
+from tests.helpers import FACT_BASE, Harness, bot_settings
 
 
 def config_for(tmp_path: Path, database: Path) -> Path:
     config = tmp_path / "config.yaml"
-    config.write_text(f"knowledge_dir: {Path(__file__).parents[1] / 'knowledge'}\ndatabase: {database}\n")
+    config.write_text(f"knowledge_dir: {FACT_BASE}\ndatabase: {database}\n")
     return config
 
 

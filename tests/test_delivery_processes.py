@@ -29,7 +29,7 @@ from bot.core.updates.outbox import Outbox
 from bot.core.updates.records import UpdateItem
 from bot.paths import PROJECT_DIR
 from tests.fake_discord import TOKEN, FakeDiscord, serve, stop
-from tests.helpers import GUILD_ID, USER_ID, knowledge_service
+from tests.helpers import FACT_BASE, GUILD_ID, USER_ID, knowledge_service
 from tests.updates_support import Clock, FakeSender
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,10 @@ CHANNEL_BASE = 3_000_000_000_000_000_000
 
 
 def write_config(tmp_path: Path, **updates: object) -> Path:
-    """A config file for a delivery process: the real fact base, a private database, short timers."""
+    """A config file for a delivery process: the test fact base, a private database, short timers."""
     values = {"digest_limit": 5, "request_timeout_seconds": 0.3, "nonce_window_seconds": 2,
               "delivery_seconds": 1, **updates}
-    lines = [f"knowledge_dir: {PROJECT_DIR / 'knowledge'}", f"database: {tmp_path / 'bot.sqlite3'}",
+    lines = [f"knowledge_dir: {FACT_BASE}", f"database: {tmp_path / 'bot.sqlite3'}",
              "log_level: INFO", "updates:"] + [f"  {k}: {v}" for k, v in values.items()]
     path = tmp_path / "config.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
