@@ -17,6 +17,7 @@ from bot.core.yamlsafe import Limits
 from bot.paths import default_config_path
 
 DATABASE_ENV = "TARIFFBOT_DATABASE"
+TOKEN_ENV = "DISCORD_TOKEN"  # the bot token comes only from the environment, never from config.yaml
 
 
 class ConfigError(Exception):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from bot import exitcodes
-from bot.config import Settings
+from bot.config import TOKEN_ENV, Settings
 from bot.core.instance import AlreadyRunning, InstanceLock
 from bot.core.loader import KnowledgeError
 from bot.core.store import StoreError
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from bot.client import TariffBot
 
 log = logging.getLogger(__name__)
-TOKEN_ENV = "DISCORD_TOKEN"
 # Gateway close codes that end the bot (https://discord.com/developers/docs/topics/opcodes-and-status-codes)
 CLOSE_REASONS = {
     4004: "Discord's gateway rejected the token in DISCORD_TOKEN (close 4004: authentication failed)",

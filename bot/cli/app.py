@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import exitcodes
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.core.loader import KnowledgeError, load_knowledge
 from bot.core.store import StoreError
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from bot.core.service import KnowledgeService
 
 log = logging.getLogger(__name__)
-TOKEN_ENV = "DISCORD_TOKEN"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -197,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
-        return 2
+        return exitcodes.USAGE
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
