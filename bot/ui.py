@@ -12,7 +12,7 @@ import discord
 from bot.asking import strip_mentions
 from bot.core.answer import Answer, Kind, human_date
 from bot.core.model import Fact, Participant, TariffRecord
-from bot.core.text import clip, inert
+from bot.core.text import clip
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 COLOUR = discord.Colour.blurple()
 ERROR_TEXT = "Sorry, something went wrong on my side. The error was logged."
-ECHO_CHARS = 100
 MAX_CITATIONS = 3
 _FACT_ID = r"[a-z0-9][a-z0-9-]{0,80}"
 
@@ -30,11 +29,6 @@ _FACT_ID = r"[a-z0-9][a-z0-9-]{0,80}"
 def tariffbot(interaction: discord.Interaction) -> TariffBot:
     """The bot an interaction reached: always a TariffBot here (discord.py types it as any Client)."""
     return cast("TariffBot", interaction.client)
-
-
-def escape(text: str, limit: int = ECHO_CHARS) -> str:
-    """User text made safe to echo: one line, clipped, invisible characters dropped, all markup escaped."""
-    return inert(text, limit)
 
 
 def _citation_fields(embed: discord.Embed, fact: Fact) -> None:
