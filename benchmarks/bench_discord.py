@@ -13,11 +13,16 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.core.service import KnowledgeService
+from bot.paths import PROJECT_DIR
 from tests.helpers import BOT_ID, bot_settings, message, started
+
+KNOWLEDGE = PROJECT_DIR / "knowledge"
 
 
 class LoopHold:
@@ -56,8 +61,10 @@ def questions(kb) -> list[str]:
 
 async def bench(events: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        # No cooldown: every event must produce a reply.
-        h = await started(bot_settings(Path(tmp), cooldown_rate=0, cooldown_seconds=0))
+        # No cooldown: every event must produce a reply. The real fact base, not the tests' small one.
+        settings = bot_settings(Path(tmp), cooldown_rate=0, cooldown_seconds=0)
+        settings = replace(settings, knowledge_dir=KNOWLEDGE)
+        h = await started(settings, KnowledgeService(KNOWLEDGE, settings.engine))
         try:
             texts = questions(h.bot.service.kb)
             payloads = [message(f"<@{BOT_ID}> {texts[i % len(texts)]}", mentions=(BOT_ID,),

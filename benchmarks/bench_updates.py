@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.core.updates.records import ALL_TOPICS, UpdateItem
+from bot.core.model import TOPICS
+from bot.core.updates.records import UpdateItem
 from tests.helpers import GUILD_ID, USER_ID, bot_settings, started
 
 log = logging.getLogger(__name__)
@@ -43,14 +44,13 @@ async def bench(channels: int, updates: int, digest_limit: int) -> int:
             store = harness.bot.store
             start = time.perf_counter()
             for i in range(channels):
-                await store.subscribe("channel", 2_000_000_000_000_000_000 + i, GUILD_ID, USER_ID, ALL_TOPICS,
-                                      "2025-05-02T00:00:00+00:00")
+                await store.subscribe("channel", 2_000_000_000_000_000_000 + i, GUILD_ID, USER_ID, TOPICS)
             setup = time.perf_counter() - start
             start = time.perf_counter()
             queued = await store.queue_updates(
                 [UpdateItem("knowledge", f"bench:{n}", ("tariffs",),
                             f"Japan, reciprocal tariff: 24% (paused) -> {n}% (in force), as of 2 May 2025")
-                 for n in range(updates)], "2025-05-02T00:00:00+00:00")
+                 for n in range(updates)])
             fan_out = time.perf_counter() - start
             harness.recorder.clear()
             rss_before = rss_mib()

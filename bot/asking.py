@@ -20,7 +20,7 @@ def looks_like_question(text: str) -> bool:
     if "?" in text or "？" in text:
         return True
     first = _WORD.search(text.lower())
-    return bool(first) and first.group(0) in QUESTION_WORDS
+    return first is not None and first.group(0) in QUESTION_WORDS
 
 
 def strip_mentions(text: str, user_id: int | None) -> str:

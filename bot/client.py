@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.background import Background
 from bot.config import Settings
+from bot.core.clock import Clock
 from bot.core.service import KnowledgeService
 from bot.core.store import Store
 from bot.ui import FeedbackButton, SuggestionButton
@@ -55,12 +56,18 @@ def _brief_reconnects(record: logging.LogRecord) -> bool:
     return True
 
 
+def _user_id(user_id: int) -> int:
+    """The cooldown bucket key of a user."""
+    return user_id
+
+
 class Cooldowns:
     """Per-user rate limit (`rate` questions every `per` seconds) that warns once per window."""
 
     def __init__(self, rate: int, per: float) -> None:
-        self.mapping = commands.CooldownMapping.from_cooldown(max(rate, 1), max(per, 0.001),
-                                                              commands.BucketType.user)
+        # keyed by the user id itself: the same buckets as BucketType.user, without a message to read it from
+        self.mapping: commands.CooldownMapping[int] = commands.CooldownMapping.from_cooldown(
+            max(rate, 1), max(per, 0.001), _user_id)
         self.enabled = rate > 0 and per > 0
         self._warned: dict[int, float] = {}
 
@@ -68,8 +75,7 @@ class Cooldowns:
         """Seconds to wait when the user is over the limit, else None (and the question counts)."""
         if not self.enabled:
             return None
-        bucket = self.mapping.get_bucket(_UserKey(user_id))  # type: ignore[arg-type]
-        return bucket.update_rate_limit() if bucket else None
+        return self.mapping.update_rate_limit(user_id)
 
     def should_warn(self, user_id: int, retry_after: float) -> bool:
         """True the first time a user hits the limit in a window (so the bot does not spam warnings)."""
@@ -82,19 +88,12 @@ class Cooldowns:
         return True
 
 
-class _UserKey:
-    """Stand-in for a message: the cooldown mapping only reads `.author.id`."""
-
-    __slots__ = ("author",)
-
-    def __init__(self, user_id: int) -> None:
-        self.author = discord.Object(user_id)
-
-
 class TariffBot(commands.Bot):
     """tariffbot: answers questions about the spring 2025 Japan-US tariff talks."""
 
-    def __init__(self, settings: Settings, service: KnowledgeService | None = None, **options: Any) -> None:
+    def __init__(self, settings: Settings, service: KnowledgeService | None = None, *,
+                 clock: Clock = time.time, **options: Any) -> None:
+        """`clock` is the bot's one clock: the store stamps with it and the update loops schedule by it."""
         for log_filter in (_no_voice_warning, _brief_reconnects):  # added once, however many bots
             logging.getLogger("discord.client").addFilter(log_filter)
         super().__init__(
@@ -113,7 +112,7 @@ class TariffBot(commands.Bot):
             limits=settings.knowledge_limits,
             cache_dir=settings.cache_dir,
         )
-        self.store = Store(settings.database)
+        self.store = Store(settings.database, clock=clock)
         self.cooldowns = Cooldowns(settings.discord.cooldown_rate, settings.discord.cooldown_seconds)
         self.background = Background()
         # '/tariff japan' typed as a message: command name -> the message that command sends (by extension).

@@ -1,19 +1,23 @@
-"""Settings from `config.yaml`: typed, defaulted, validated; relative paths resolved against the file."""
+"""Settings from `config.yaml`: typed, defaulted, validated; relative paths resolved against the file.
+
+The sections the core needs are defined in `bot.core.settings`; only Discord's are defined here.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.core.settings import EngineSettings
+from bot.core.settings import EngineSettings, FeedSettings, UpdateSettings
 from bot.core.yamlsafe import Limits
 from bot.paths import default_config_path
 
 DATABASE_ENV = "TARIFFBOT_DATABASE"
+TOKEN_ENV = "DISCORD_TOKEN"  # the bot token comes only from the environment, never from config.yaml
 
 
 class ConfigError(Exception):
@@ -31,32 +35,6 @@ class DiscordSettings:
     sync_guild: int | None = None
     max_ratelimit_seconds: float = 30.0
     gateway_timeout_seconds: float = 15.0
-
-
-@dataclass(frozen=True)
-class FeedSettings:
-    """One RSS or Atom feed to poll."""
-
-    name: str
-    url: str
-
-
-@dataclass(frozen=True)
-class UpdateSettings:
-    """Timers and limits of the automatic updates."""
-
-    knowledge_check_seconds: float = 300.0
-    feed_poll_seconds: float = 900.0
-    delivery_seconds: float = 5.0
-    digest_limit: int = 10
-    relevance_threshold: float = 0.5
-    feed_timeout_seconds: float = 20.0
-    feed_max_bytes: int = 2_000_000
-    feed_max_items: int = 20
-    request_timeout_seconds: float = 20.0
-    nonce_window_seconds: float = 60.0
-    max_removals: int = 3
-    feeds: tuple[FeedSettings, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,7 +139,3 @@ def load_settings(path: Path | None = None) -> Settings:
     )
     return settings
 
-
-def with_overrides(settings: Settings, **changes: Any) -> Settings:
-    """A copy of the settings with some top-level values replaced (used by tests and the CLI)."""
-    return replace(settings, **changes)

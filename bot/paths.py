@@ -7,7 +7,6 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
-MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 CONFIG_ENV = "TARIFFBOT_CONFIG"
 
 

@@ -9,15 +9,19 @@ import asyncio
 import logging
 import os
 import sys
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
 
 from bot import exitcodes
-from bot.config import Settings
+from bot.config import TOKEN_ENV, Settings
 from bot.core.instance import AlreadyRunning, InstanceLock
 from bot.core.loader import KnowledgeError
 from bot.core.store import StoreError
 
+if TYPE_CHECKING:
+    from bot.client import TariffBot
+
 log = logging.getLogger(__name__)
-TOKEN_ENV = "DISCORD_TOKEN"
 # Gateway close codes that end the bot (https://discord.com/developers/docs/topics/opcodes-and-status-codes)
 CLOSE_REASONS = {
     4004: "Discord's gateway rejected the token in DISCORD_TOKEN (close 4004: authentication failed)",
@@ -49,7 +53,7 @@ def _fail(message: str, code: int = exitcodes.FAILURE) -> int:
     return code
 
 
-def _guarded(work, token: str) -> int:
+def _guarded(work: Callable[[str], Coroutine[Any, Any, int]], token: str) -> int:
     """Run the coroutine factory; turn every expected failure into one line on stderr and exit 1."""
     import aiohttp
     import discord
@@ -77,7 +81,7 @@ def _guarded(work, token: str) -> int:
         return _fail(str(exc), exitcodes.DATABASE)
 
 
-async def probe_gateway(bot, timeout: float) -> None:  # noqa: ASYNC109 (one deadline for the handshake)
+async def probe_gateway(bot: TariffBot, timeout: float) -> None:  # noqa: ASYNC109 (one deadline for the handshake)
     """Open and close the gateway websocket discord.py will use, so an unreachable one is one clear error.
 
     (discord.py's own first connect, failing, logs a traceback and then crashes on its missing socket.)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.asking import strip_mentions
 from bot.core.answer import Answer, Kind, human_date
 from bot.core.model import Fact, Participant, TariffRecord
-from bot.core.text import clip, inert
+from bot.core.text import clip
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -22,14 +22,13 @@ log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 COLOUR = discord.Colour.blurple()
 ERROR_TEXT = "Sorry, something went wrong on my side. The error was logged."
-ECHO_CHARS = 100
 MAX_CITATIONS = 3
 _FACT_ID = r"[a-z0-9][a-z0-9-]{0,80}"
 
 
-def escape(text: str, limit: int = ECHO_CHARS) -> str:
-    """User text made safe to echo: one line, clipped, invisible characters dropped, all markup escaped."""
-    return inert(text, limit)
+def tariffbot(interaction: discord.Interaction) -> TariffBot:
+    """The bot an interaction reached: always a TariffBot here (discord.py types it as any Client)."""
+    return cast("TariffBot", interaction.client)
 
 
 def _citation_fields(embed: discord.Embed, fact: Fact) -> None:
@@ -75,10 +74,10 @@ def answer_message(answer: Answer) -> dict[str, Any]:
     """Keyword arguments for `send`/`reply`: an answer embed with feedback buttons; otherwise the
     reply's words, with the facts it offers ("did you mean", "which one") as buttons."""
     if answer.kind is Kind.ANSWER and answer.fact is not None:
-        view = discord.ui.View(timeout=None)
-        view.add_item(FeedbackButton(answer.fact.id, helpful=True))
-        view.add_item(FeedbackButton(answer.fact.id, helpful=False))
-        return {"embed": answer_embed(answer), "view": view, "allowed_mentions": NO_MENTIONS}
+        votes = discord.ui.View(timeout=None)
+        votes.add_item(FeedbackButton(answer.fact.id, helpful=True))
+        votes.add_item(FeedbackButton(answer.fact.id, helpful=False))
+        return {"embed": answer_embed(answer), "view": votes, "allowed_mentions": NO_MENTIONS}
     view = choice_view(answer.suggested)
     text = answer.lead or answer.reply
     if view is not None and answer.kind is not Kind.AMBIGUOUS:
@@ -158,15 +157,16 @@ class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button],
         self.fact_id = fact_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str], /) -> SuggestionButton:
         """Rebuild the button from its custom id."""
-        return cls(match["fact"], item.label or "Ask this")
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(match["fact"], label or "Ask this")
 
-    async def callback(self, interaction: discord.Interaction[TariffBot]) -> None:
+    async def callback(self, interaction: discord.Interaction) -> None:
         """Answer the suggested question as a new message."""
         try:
-            bot = interaction.client
+            bot = tariffbot(interaction)
             fact = bot.service.kb.facts.get(self.fact_id)
             if fact is None:
                 await send_ephemeral(interaction, "That suggestion is no longer in the fact base.")
@@ -193,15 +193,15 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
         self.helpful = helpful
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str], /) -> FeedbackButton:
         """Rebuild the button from its custom id."""
         return cls(match["fact"], helpful=match["helpful"] == "1")
 
-    async def callback(self, interaction: discord.Interaction[TariffBot]) -> None:
+    async def callback(self, interaction: discord.Interaction) -> None:
         """Store the vote and thank the user privately."""
         try:
-            bot = interaction.client
+            bot = tariffbot(interaction)
             fact = bot.service.kb.facts.get(self.fact_id)
             question = asked_question(interaction, fact.question if fact else self.fact_id)
             await send_ephemeral(interaction, "Thanks, noted." if self.helpful

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,7 +24,7 @@ from discord.http import Route
 from discord.webhook.async_ import AsyncWebhookAdapter
 
 from bot.client import TariffBot
-from bot.config import Settings, load_settings, with_overrides
+from bot.config import Settings, load_settings
 from bot.core.service import KnowledgeService
 from bot.paths import PROJECT_DIR
 
@@ -352,23 +353,30 @@ def spec_message(**attrs: Any) -> mock.NonCallableMagicMock:
 
 # --- fixtures (imported by the tests/test_discord_*.py modules) ---
 
+# The Discord tests' fact base: a small fixed cut of knowledge/ (tests/fixtures/README.md), so that what they
+# assert never depends on what today's knowledge/ holds.
+FACT_BASE = PROJECT_DIR / "tests" / "fixtures" / "knowledge"
 _SERVICE: dict[str, KnowledgeService] = {}
 
 
 def bot_settings(tmp_path: Path, **discord_changes: Any) -> Settings:
-    """The shipped config with the database on tmp_path and the test guild's watched channel."""
+    """The shipped config on the test fact base, the database on tmp_path, the watched test channel."""
     settings = load_settings(PROJECT_DIR / "config.yaml")
     changes = {"watched_channels": (WATCHED_ID,), **discord_changes}
-    return with_overrides(settings, database=tmp_path / "tariffbot.sqlite3",
-                          discord=replace(settings.discord, **changes))
+    return replace(settings, knowledge_dir=FACT_BASE, cache_dir=None, database=tmp_path / "tariffbot.sqlite3",
+                   discord=replace(settings.discord, **changes))
 
 
 def knowledge_service() -> KnowledgeService:
-    """The real fact base, loaded once per test session."""
+    """The test fact base, loaded once per test session."""
     if "kb" not in _SERVICE:
-        settings = load_settings(PROJECT_DIR / "config.yaml")
-        _SERVICE["kb"] = KnowledgeService(settings.knowledge_dir, settings.engine)
+        _SERVICE["kb"] = KnowledgeService(FACT_BASE, load_settings(PROJECT_DIR / "config.yaml").engine)
     return _SERVICE["kb"]
+
+
+def copy_fact_base(tmp_path: Path) -> Path:
+    """A private copy of the test fact base to edit."""
+    return Path(shutil.copytree(FACT_BASE, tmp_path / "knowledge"))
 
 
 async def started(settings: Settings, service: KnowledgeService | None = None) -> Harness:

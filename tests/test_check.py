@@ -8,6 +8,7 @@ import pytest
 
 from bot.cli import main
 from bot.core.loader import KnowledgeError, load_knowledge
+from tests.helpers import FACT_BASE
 
 
 def _check(knowledge: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
@@ -30,6 +31,13 @@ def test_the_shipped_fact_base_passes(knowledge_copy: Path, capsys: pytest.Captu
     config.write_text("knowledge_dir: knowledge\n")
     assert main(["--config", str(config), "check"]) == 0
     assert capsys.readouterr().out.startswith("ok: ")
+
+
+def test_the_test_fact_base_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(f"knowledge_dir: {FACT_BASE}\ncache_dir: null\n")
+    assert main(["--config", str(config), "check"]) == 0
+    assert capsys.readouterr().out.startswith("ok: 17 facts, ")
 
 
 @pytest.mark.parametrize(

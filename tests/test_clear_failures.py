@@ -15,23 +15,24 @@ from discord.http import Route
 
 from bot import exitcodes, runner
 from bot.cli import main
+from bot.core.model import TOPICS
 from bot.core.store import Store
-from bot.core.updates.records import ALL_TOPICS, UpdateItem
+from bot.core.updates.records import UpdateItem
 from tests.fake_discord import TOKEN, FakeDiscord, serve, stop
-from tests.helpers import Harness, bot_settings
+from tests.helpers import FACT_BASE, Harness, bot_settings
 
 
 def config_for(tmp_path: Path, database: Path) -> Path:
     config = tmp_path / "config.yaml"
-    config.write_text(f"knowledge_dir: {Path(__file__).parents[1] / 'knowledge'}\ndatabase: {database}\n")
+    config.write_text(f"knowledge_dir: {FACT_BASE}\ndatabase: {database}\n")
     return config
 
 
 async def make_database(path: Path) -> None:
     async with Store(path) as store:
-        await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
+        await store.subscribe("channel", 1, 10, 5, TOPICS)
         items = [UpdateItem("knowledge", f"k{n}", ("tariffs",), "x" * 500) for n in range(200)]
-        await store.queue_updates(items, "t1")
+        await store.queue_updates(items)
         await store.record_declined("q", "q", None, 0.1)
 
 
@@ -72,9 +73,8 @@ async def test_the_running_bot_logs_a_corrupt_database_once_not_every_tick(
     for loop in cog.loops:
         loop.cancel()
     store = harness.bot.store
-    await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
-    await store.queue_updates([UpdateItem("knowledge", f"k{n}", ("tariffs",), "x" * 500) for n in range(200)],
-                              "t1")
+    await store.subscribe("channel", 1, 10, 5, TOPICS)
+    await store.queue_updates([UpdateItem("knowledge", f"k{n}", ("tariffs",), "x" * 500) for n in range(200)])
     await store.close()
     corrupt_table(store.path, "outbox")
     await store.open()

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, DiscordSettings, EngineSettings, UpdateSettings, load_settings
+from bot.config import ConfigError, DiscordSettings, load_settings
+from bot.core.settings import EngineSettings, UpdateSettings
 from bot.core.yamlsafe import Limits
 from bot.paths import PROJECT_DIR
 

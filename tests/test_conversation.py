@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.console import Conversation, respond
+from bot.cli.console import Conversation, respond
 from bot.core.answer import Kind
 from bot.core.engine import Engine
 from bot.core.model import KnowledgeBase

@@ -23,12 +23,13 @@ from discord.http import Route
 
 from bot.client import TariffBot
 from bot.config import load_settings
+from bot.core.model import TOPICS
 from bot.core.store import Store
 from bot.core.updates.outbox import Outbox
-from bot.core.updates.records import ALL_TOPICS, UpdateItem
+from bot.core.updates.records import UpdateItem
 from bot.paths import PROJECT_DIR
 from tests.fake_discord import TOKEN, FakeDiscord, serve, stop
-from tests.helpers import GUILD_ID, USER_ID, knowledge_service
+from tests.helpers import FACT_BASE, GUILD_ID, USER_ID, knowledge_service
 from tests.updates_support import Clock, FakeSender
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,10 @@ CHANNEL_BASE = 3_000_000_000_000_000_000
 
 
 def write_config(tmp_path: Path, **updates: object) -> Path:
-    """A config file for a delivery process: the real fact base, a private database, short timers."""
+    """A config file for a delivery process: the test fact base, a private database, short timers."""
     values = {"digest_limit": 5, "request_timeout_seconds": 0.3, "nonce_window_seconds": 2,
               "delivery_seconds": 1, **updates}
-    lines = [f"knowledge_dir: {PROJECT_DIR / 'knowledge'}", f"database: {tmp_path / 'bot.sqlite3'}",
+    lines = [f"knowledge_dir: {FACT_BASE}", f"database: {tmp_path / 'bot.sqlite3'}",
              "log_level: INFO", "updates:"] + [f"  {k}: {v}" for k, v in values.items()]
     path = tmp_path / "config.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -50,9 +51,9 @@ async def queue(database: Path, channels: int, updates: int, label: str = "updat
     """Subscribe `channels` channels and queue `updates` updates for each."""
     async with Store(database) as store:
         for i in range(channels):
-            await store.subscribe("channel", CHANNEL_BASE + i, GUILD_ID, USER_ID, ALL_TOPICS, "t0")
+            await store.subscribe("channel", CHANNEL_BASE + i, GUILD_ID, USER_ID, TOPICS)
         await store.queue_updates([UpdateItem("knowledge", f"{label}:{n}", ("tariffs",), f"{label} {n}")
-                                   for n in range(updates)], "t1")
+                                   for n in range(updates)])
 
 
 def child(config: Path, base: str, log_file: Path) -> subprocess.Popen:
@@ -161,10 +162,11 @@ async def test_one_bad_channel_never_delays_another(tmp_path: Path, monkeypatch:
         good = {m.channel for m in fake.messages} - set(bad)
         assert len(good) == 26 and report.messages == 26 and report.retried == 4
         assert elapsed < 5, f"the drain took {elapsed:.1f} s"  # not 1000 s of rate limit, not 300 s of hang
-        rows = {r["target_id"]: r for r in await bot.store.pending_outbox()}
-        assert rows[CHANNEL_BASE]["last_error"].startswith("rate limited for 1000")
-        assert "no answer within 0.5 s" in rows[CHANNEL_BASE + 1]["last_error"]
-        assert rows[CHANNEL_BASE + 3]["maybe_sent_since_ts"] is not None  # a 200 it could not read
+        plan = await bot.store.plan_delivery(10)
+        rows = {d.batch.target_id: d.batch for d in plan.digests}
+        assert rows[CHANNEL_BASE].last_error.startswith("rate limited for 1000")
+        assert "no answer within 0.5 s" in rows[CHANNEL_BASE + 1].last_error
+        assert rows[CHANNEL_BASE + 3].maybe_sent_since is not None  # a 200 it could not read
         fake.faults.clear()
         outbox.clock = lambda: time.time() + 3000  # later: every held digest is due again
         await outbox.drain()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -132,11 +130,3 @@ def test_sync_registers_the_commands_in_one_guild(
     names = {c["name"] for c in put[0][2]}
     assert names >= {"ask", "tariff", "who", "proposals", "timeline", "sources", "help"}
     assert f"synced {len(names)} slash command(s) guild 4242: /" in capsys.readouterr().out
-
-
-def test_the_cli_ask_path_never_imports_discord(tmp_path: Path) -> None:
-    code = ("import sys; from bot.cli import main; rc = main(['ask', 'who is akazawa']); "
-            "assert 'discord' not in sys.modules, 'discord imported'; sys.exit(rc)")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
-                          env={"PATH": "/usr/bin:/bin", "TARIFFBOT_DATABASE": str(tmp_path / "x.sqlite3")})
-    assert done.returncode == 0, done.stderr

@@ -34,6 +34,7 @@ def test_dockerfile_basics() -> None:
     assert "DISCORD_TOKEN" not in env
 
 
+@pytest.mark.slow
 def test_install_steps_work_in_a_fresh_virtualenv(tmp_path: Path) -> None:
     app, env_dir = tmp_path / "app", tmp_path / "venv"
     app.mkdir()

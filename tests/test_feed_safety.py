@@ -9,12 +9,12 @@ from dataclasses import replace
 import pytest
 from aiohttp import web
 
-from bot.config import FeedSettings, UpdateSettings
 from bot.core.loader import load_knowledge
+from bot.core.model import TOPICS
+from bot.core.settings import FeedSettings, UpdateSettings
 from bot.core.updates.feeds import FeedPoller
 from bot.core.updates.messages import plain
 from bot.core.updates.outbox import Outbox
-from bot.core.updates.records import ALL_TOPICS
 from bot.core.updates.relevance import RelevanceIndex
 from tests.markdown_check import live_links, live_mentions
 from tests.updates_support import KNOWLEDGE, Clock, FakeSender, open_store
@@ -75,7 +75,7 @@ async def base():
 @pytest.fixture
 async def store(tmp_path):
     s = await open_store(tmp_path / "feeds.sqlite3")
-    await s.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
+    await s.subscribe("channel", 1, 10, 5, TOPICS)
     yield s
     await s.close()
 

@@ -11,10 +11,10 @@ import pytest
 
 from bot.cli import main
 from bot.core.service import KnowledgeService
-from tests.helpers import CHANNEL_ID, bot_settings, started
+from tests.helpers import CHANNEL_ID, bot_settings, copy_fact_base, started
 from tests.test_updates_changes import RECIPROCAL_AFTER, RECIPROCAL_BEFORE
 from tests.test_updates_discord import quiet, reply, slash
-from tests.updates_support import copy_knowledge, edit
+from tests.updates_support import edit
 
 FACT = "tariff-reciprocal-japan"
 
@@ -25,8 +25,8 @@ def served_rate(service: KnowledgeService) -> float | None:
 
 @pytest.fixture
 async def h(tmp_path: Path):
-    """A started bot serving a private copy of knowledge/, its loops stopped, the baseline recorded."""
-    kdir = copy_knowledge(tmp_path)
+    """A started bot on a private copy of the test fact base, its loops stopped, the baseline recorded."""
+    kdir = copy_fact_base(tmp_path)
     settings = replace(bot_settings(tmp_path), knowledge_dir=kdir)
     harness = await started(settings, KnowledgeService(kdir, settings.engine))
     try:
@@ -74,3 +74,4 @@ async def test_reload_serves_the_new_facts_and_allow_removals_is_the_owners(h) -
     sent = await slash(h, "reload", {"allow_removals": True})
     followup = [s for s in sent if not s.path.endswith("/callback")][-1].json["content"]
     assert "change(s) queued" in followup and service.kb.tariffs == ()
+    assert "no tariff records" in reply(await slash(h, "tariff"))  # /tariff on a fact base without any

@@ -59,7 +59,7 @@ async def test_a_decline_is_answered_at_once_and_recorded_after_the_lock(harness
     release(locked)
     await harness.bot.background.wait(timeout=30)
     rows = await harness.bot.store.declined_summary()
-    assert [r["example"] for r in rows] == [DECLINED]
+    assert [r.example for r in rows] == [DECLINED]
 
 
 async def first_request(harness: Harness, name: str, options: dict) -> tuple[Sent, float, asyncio.Task]:

@@ -9,11 +9,12 @@ import pytest
 
 from bot.cli import main
 from bot.core.loader import load_knowledge
+from bot.core.model import TOPICS
 from bot.core.service import KnowledgeService
 from bot.core.store import Store
 from bot.core.updates.changes import check_knowledge
 from bot.core.updates.outbox import Outbox
-from bot.core.updates.records import ALL_TOPICS
+from bot.core.updates.records import UpdateItem
 from tests.updates_support import Clock, FakeSender, copy_knowledge, edit, open_store, remove_entry
 
 NEW_FACT = """facts:
@@ -48,7 +49,7 @@ async def store(tmp_path):
 
 async def test_first_start_records_the_baseline_silently(tmp_path, store):
     kdir = copy_knowledge(tmp_path)
-    await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
+    await store.subscribe("channel", 1, 10, 5, TOPICS)
     check = await check_knowledge(store, lambda: load_knowledge(kdir))
     assert check.ok and check.plan.baseline and check.plan.changes == []
     assert await store.outbox_counts() == {}
@@ -60,9 +61,9 @@ async def test_first_start_records_the_baseline_silently(tmp_path, store):
 
 async def test_add_change_remove_are_announced_once_to_matching_topics(tmp_path, store):
     kdir = copy_knowledge(tmp_path)
-    everything, _ = await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
-    farming, _ = await store.subscribe("dm", 2, None, 2, ("agriculture",), "t0")
-    people, _ = await store.subscribe("channel", 3, 10, 5, ("participants",), "t0")
+    everything, _ = await store.subscribe("channel", 1, 10, 5, TOPICS)
+    farming, _ = await store.subscribe("dm", 2, None, 2, ("agriculture",))
+    people, _ = await store.subscribe("channel", 3, 10, 5, ("participants",))
     await check_knowledge(store, lambda: load_knowledge(kdir))
     change_three(kdir)
 
@@ -92,7 +93,7 @@ async def test_broken_edit_is_rejected_nothing_queued_old_fact_base_serves(tmp_p
     kdir = copy_knowledge(tmp_path)
     service = KnowledgeService(kdir)
     old = service.kb
-    await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
+    await store.subscribe("channel", 1, 10, 5, TOPICS)
     await check_knowledge(store, service.reload)
     _, before = await store.knowledge_snapshot()
     change_three(kdir)
@@ -109,7 +110,7 @@ async def test_broken_edit_is_rejected_nothing_queued_old_fact_base_serves(tmp_p
 
 async def test_two_processes_checking_at_once_queue_each_change_once(tmp_path, store):
     kdir = copy_knowledge(tmp_path)
-    await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
+    await store.subscribe("channel", 1, 10, 5, TOPICS)
     await check_knowledge(store, lambda: load_knowledge(kdir))
     change_three(kdir)
     other = await open_store(tmp_path / "updates.sqlite3")
@@ -136,7 +137,7 @@ def test_cli_reload_and_updates_dry_run(tmp_path, capsys):
 
     async def subscribe() -> None:
         async with Store(tmp_path / "cli.sqlite3") as s:
-            await s.subscribe("channel", 42, 10, 5, ALL_TOPICS, "t0")
+            await s.subscribe("channel", 42, 10, 5, TOPICS)
 
     asyncio.run(subscribe())
     change_three(kdir)
@@ -157,8 +158,8 @@ def test_cli_reload_and_updates_dry_run(tmp_path, capsys):
 
     async def untouched() -> dict[str, int]:
         async with Store(tmp_path / "cli.sqlite3") as s:
-            rows = await s.pending_outbox()
-            assert all(r["batch"] is None for r in rows)
+            plan = await s.plan_delivery(10)
+            assert plan.digests and not any(d.fixed for d in plan.digests)  # no digest was fixed
             return await s.outbox_counts()
 
     assert asyncio.run(untouched()) == {"pending": 3}
@@ -173,3 +174,22 @@ def test_cli_reload_rejects_a_broken_fact_base(tmp_path, capsys):
     assert main(["--config", str(config), "reload"]) == 1
     err = capsys.readouterr().err
     assert "rejected" in err and "tariffs.yaml: tariff-reciprocal-japan: rate must be a number" in err
+
+
+def test_cli_updates_shows_paused_destinations_as_held_not_as_messages(tmp_path, capsys):
+    kdir = copy_knowledge(tmp_path)
+    config = _config(tmp_path, kdir)
+
+    async def fill() -> None:
+        async with Store(tmp_path / "cli.sqlite3") as s:
+            for target in (41, 42):
+                await s.subscribe("channel", target, 10, 5, TOPICS)
+            await s.queue_updates([UpdateItem("knowledge", f"k{n}", ("tariffs",), f"x{n}") for n in range(3)])
+            await s.pause_subscription((await s.subscription("channel", 41)).id, "403 Forbidden")  # later
+
+    asyncio.run(fill())
+    assert main(["--config", str(config), "updates"]) == 0
+    out = capsys.readouterr().out
+    assert "3 pending delivery(ies) in 1 message(s) to 1 destination(s)" in out
+    assert "channel 42: 3 update(s)" in out
+    assert "channel 41: 3 update(s) [paused: 403 Forbidden]" in out and "held for 1 paused" in out

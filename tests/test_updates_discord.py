@@ -100,12 +100,12 @@ async def test_loops_start_in_cog_load_and_stop_in_cog_unload(h):
 async def test_member_without_manage_channels_cannot_subscribe_a_channel(h):
     text = reply(await slash(h, "subscribe", channel=CHANNEL_ID, user_id=STRANGER_ID))
     assert "Manage Channels" in text and "DMs" in text
-    assert await h.bot.store.subscriptions_where() == []
+    assert await h.bot.store.subscriptions() == []
     text = reply(await slash(h, "unsubscribe", channel=CHANNEL_ID, user_id=STRANGER_ID))
     assert "Manage Channels" in text
     text = reply(await slash(h, "subscribe", {"topics": "news, autos"}, user_id=STRANGER_ID))
     assert text.startswith("Subscribed your DMs: autos, news")
-    (sub,) = await h.bot.store.subscriptions_where()
+    (sub,) = await h.bot.store.subscriptions()
     assert (sub.kind, sub.target_id, sub.topics) == ("dm", STRANGER_ID, ("autos", "news"))
 
 
@@ -117,7 +117,7 @@ async def test_subscribe_a_channel_topics_list_and_unsubscribe(h):
     listing = reply(await slash(h, "subscriptions"))
     assert f"<#{CHANNEL_ID}>: tariffs, schedule" in listing and "your DMs: all topics" in listing
     assert reply(await slash(h, "unsubscribe", channel=CHANNEL_ID)) == f"Unsubscribed <#{CHANNEL_ID}>."
-    assert [s.kind for s in await h.bot.store.subscriptions_where()] == ["dm"]
+    assert [s.kind for s in await h.bot.store.subscriptions()] == ["dm"]
 
 
 async def test_topics_autocomplete_completes_the_last_topic(h):
@@ -139,7 +139,7 @@ async def test_delivery_uses_the_nonce_no_mentions_and_dms(h):
     cog = quiet(h)
     reply(await slash(h, "subscribe", channel=CHANNEL_ID))
     reply(await slash(h, "subscribe"))
-    await h.bot.store.queue_updates(items(3), "t1")
+    await h.bot.store.queue_updates(items(3))
     report = await cog.outbox.drain()
     assert (report.messages, report.deliveries) == (2, 6)
     create_dm = [s for s in h.recorder.sent if s.path == "/users/@me/channels"]
@@ -169,7 +169,7 @@ async def test_403_pauses_and_says_why_429_and_500_retry(h):
     for channel in (CHANNEL_ID, WATCHED_ID):
         reply(await slash(h, "subscribe", channel=channel))
     reply(await slash(h, "subscribe"))
-    await h.bot.store.queue_updates(items(1), "t1")
+    await h.bot.store.queue_updates(items(1))
     real = h.bot.http.request
     errors = {f"/channels/{WATCHED_ID}/messages": [http_error(403, "Missing Permissions")],
               f"/channels/{DM_CHANNEL_ID}/messages": [http_error(429, "slow down"), http_error(500, "oops")]}
@@ -183,7 +183,7 @@ async def test_403_pauses_and_says_why_429_and_500_retry(h):
     h.bot.http.request = flaky
     report = await cog.outbox.drain()
     assert report.messages == 1 and report.retried == 1 and len(report.paused) == 1
-    paused = (await h.bot.store.subscriptions_where(f"s.target_id = {WATCHED_ID}"))[0]
+    paused = await h.bot.store.subscription("channel", WATCHED_ID)
     assert "403" in paused.paused_reason and "Missing Permissions" in paused.paused_reason
     listing = reply(await slash(h, "subscriptions"))
     assert f"<#{WATCHED_ID}>: all topics — **paused**" in listing and "Missing Permissions" in listing
@@ -209,7 +209,7 @@ async def test_restart_between_send_and_mark_delivers_every_update_exactly_once(
         for channel in (CHANNEL_ID, WATCHED_ID):
             reply(await slash(first, "subscribe", channel=channel))
         reply(await slash(first, "subscribe"))
-        await first.bot.store.queue_updates(items(12), "t1")
+        await first.bot.store.queue_updates(items(12))
 
         async def die(*args: Any, **kwargs: Any) -> None:
             raise Crash  # the recorder (Discord) accepted the messages; the bot dies before marking
@@ -224,7 +224,7 @@ async def test_restart_between_send_and_mark_delivers_every_update_exactly_once(
 
     second = await started(settings)  # restart on the same database
     try:
-        await second.bot.store.queue_updates(items(13)[12:], "t2")  # one more update arrives
+        await second.bot.store.queue_updates(items(13)[12:])  # one more update arrives
         outbox = quiet(second).outbox
         outbox.clock = lambda: time.time() + 30  # past the crashed attempts' lease, inside the nonce window
         await outbox.drain()

@@ -9,12 +9,12 @@ from dataclasses import replace
 import pytest
 from aiohttp import web
 
-from bot.config import FeedSettings, UpdateSettings
 from bot.core.loader import load_knowledge
+from bot.core.model import TOPICS
+from bot.core.settings import FeedSettings, UpdateSettings
 from bot.core.updates.dedupe import item_keys, normalise_link
 from bot.core.updates.feeds import MAX_REDIRECTS, FeedPoller
 from bot.core.updates.outbox import Outbox
-from bot.core.updates.records import ALL_TOPICS
 from bot.core.updates.relevance import RelevanceIndex
 from tests.updates_support import KNOWLEDGE, Clock, FakeSender, open_store
 
@@ -178,9 +178,9 @@ def test_links_are_normalised_for_dedupe():
 
 
 async def test_rss_and_atom_items_are_filtered_and_the_same_story_is_posted_once(server, store, index):
-    await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
-    await store.subscribe("channel", 2, 10, 5, ("autos",), "t0")  # only the story about cars
-    await store.subscribe("channel", 3, 10, 5, ("tariffs",), "t0")  # every story here is about tariffs
+    await store.subscribe("channel", 1, 10, 5, TOPICS)
+    await store.subscribe("channel", 2, 10, 5, ("autos",))  # only the story about cars
+    await store.subscribe("channel", 3, 10, 5, ("tariffs",))  # every story here is about tariffs
     poller = FeedPoller(store, settings(server, "/rss", "/atom"), lambda: index, clock=Clock())
     try:
         rss, atom = await poller.poll_all()
@@ -278,11 +278,11 @@ async def test_crash_mid_poll_then_restart_queues_every_item_once(server, tmp_pa
 
     path = tmp_path / "crash.sqlite3"
     store = await open_store(path)
-    await store.subscribe("channel", 1, 10, 5, ALL_TOPICS, "t0")
+    await store.subscribe("channel", 1, 10, 5, TOPICS)
     real_queue = Store._queue
 
-    async def queue_then_die(self, db, items, now):
-        await real_queue(self, db, items[:1], now)  # the first item is written, then the process dies
+    async def queue_then_die(self, db, items):
+        await real_queue(self, db, items[:1])  # the first item is written, then the process dies
         raise Crash
 
     monkeypatch.setattr(Store, "_queue", queue_then_die)

@@ -132,7 +132,7 @@ def _one_of(choices: Iterable[str]) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in allowed:
             raise ValueError(f"must be one of {', '.join(allowed)}, not {shown(value)}")
-        return value
+        return allowed[allowed.index(value)]
 
     return check
 
@@ -670,7 +670,7 @@ class _Loader:
         )
 
     def load(self) -> KnowledgeBase:
-        digest = self.read_files()
+        fingerprint = self.read_files()
         sources = self.load_sources()
         vocabulary = self.load_vocabulary()
         facts: dict[str, Fact] = {}
@@ -739,7 +739,7 @@ class _Loader:
             news=news,
             smalltalk=smalltalk,
             declines=declines,
-            fingerprint=digest,
+            fingerprint=fingerprint,
         )
 
 

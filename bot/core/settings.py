@@ -1,4 +1,7 @@
-"""Settings the core needs (the engine's), with their defaults; `bot.config` reads them from config.yaml."""
+"""Settings the core needs (engine, automatic updates, feeds), with their defaults.
+
+`bot.config` reads them from config.yaml; the core never reads configuration files itself.
+"""
 
 from __future__ import annotations
 
@@ -15,3 +18,29 @@ class EngineSettings:
     suggestion_threshold: float = 0.35
     max_suggestions: int = 3
     max_question_chars: int = 500
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """One RSS or Atom feed to poll."""
+
+    name: str
+    url: str
+
+
+@dataclass(frozen=True)
+class UpdateSettings:
+    """Timers and limits of the automatic updates."""
+
+    knowledge_check_seconds: float = 300.0
+    feed_poll_seconds: float = 900.0
+    delivery_seconds: float = 5.0
+    digest_limit: int = 10
+    relevance_threshold: float = 0.5
+    feed_timeout_seconds: float = 20.0
+    feed_max_bytes: int = 2_000_000
+    feed_max_items: int = 20
+    request_timeout_seconds: float = 20.0
+    nonce_window_seconds: float = 60.0
+    max_removals: int = 3
+    feeds: tuple[FeedSettings, ...] = ()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -29,6 +31,11 @@ articles, with the date it holds for and a quote from its source.
 Under an answer, 👍 / 👎 tell the curators whether it helped."""
 
 
+def _without_argument(build: Callable[[], dict[str, Any]], _argument: str) -> dict[str, Any]:
+    """A typed command that takes no argument ('/timeline whatever' is '/timeline')."""
+    return build()
+
+
 class Info(commands.Cog):
     """Reference commands over the whole fact base."""
 
@@ -44,7 +51,7 @@ class Info(commands.Cog):
     async def cog_load(self) -> None:
         """Answer '/timeline', '/sources'... typed as a message, too."""
         for name, build in self.messages.items():
-            self.bot.text_commands[name] = lambda _argument, build=build: build()
+            self.bot.text_commands[name] = partial(_without_argument, build)
 
     async def cog_unload(self) -> None:
         """Stop answering the typed commands."""

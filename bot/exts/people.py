@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot import ui
 from bot.core.people import find_participant
+from bot.core.text import inert
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -34,7 +35,7 @@ class People(commands.Cog):
         found = find_participant(self.bot.service.kb, person) if person.strip() else None
         if found is None:
             names = ", ".join(sorted(p.name for p in self.bot.service.kb.participants.values()))
-            asked = f"anyone called “{ui.escape(person, 60)}”" if person.strip() else "who you mean"
+            asked = f"anyone called “{inert(person, 60)}”" if person.strip() else "who you mean"
             return {"content": f"I don't know {asked}. People I know: {names or 'none yet'}."}
         return {"embed": ui.participant_embed(found)}
 

@@ -11,8 +11,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import ui
-from bot.core.store import utc_now
-from bot.core.updates.records import ALL_TOPICS, Subscription
+from bot.core.model import TOPICS
+from bot.core.updates.records import Subscription, SubscriptionKind
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -29,22 +29,22 @@ def parse_topics(text: str | None) -> tuple[str, ...]:
     """'autos, tariffs' -> ('tariffs', 'autos') in canonical order; empty or 'all' -> every topic."""
     words = [w for w in _SPLIT.split((text or "").lower()) if w]
     if not words or "all" in words:
-        return ALL_TOPICS
-    unknown = [w for w in words if w not in ALL_TOPICS]
+        return TOPICS
+    unknown = [w for w in words if w not in TOPICS]
     if unknown:
-        raise TopicError(f"Unknown topic(s): {', '.join(unknown)}. Choose from: {', '.join(ALL_TOPICS)} "
+        raise TopicError(f"Unknown topic(s): {', '.join(unknown)}. Choose from: {', '.join(TOPICS)} "
                          "(or leave it empty for all).")
-    return tuple(t for t in ALL_TOPICS if t in words)
+    return tuple(t for t in TOPICS if t in words)
 
 
 def topic_choices(current: str) -> list[app_commands.Choice[str]]:
     """Autocomplete for a comma-separated topic list: complete the last word, keep the earlier ones."""
     parts = [p.strip().lower() for p in current.split(",")]
-    done = [p for p in parts[:-1] if p in ALL_TOPICS]
+    done = [p for p in parts[:-1] if p in TOPICS]
     last = parts[-1] if parts else ""
     prefix = ", ".join(done)
     options = [] if done else [app_commands.Choice(name="all topics", value="all")]
-    for topic in ALL_TOPICS:
+    for topic in TOPICS:
         if topic not in done and topic.startswith(last):
             value = f"{prefix}, {topic}" if prefix else topic
             options.append(app_commands.Choice(name=value, value=value))
@@ -53,12 +53,12 @@ def topic_choices(current: str) -> list[app_commands.Choice[str]]:
 
 def describe(sub: Subscription, guild: discord.Guild | None) -> str:
     """One line: where, topics, and whether delivery is paused and why."""
-    if sub.kind == "dm":
+    if sub.kind is SubscriptionKind.DM:
         where = "your DMs"
     else:
         channel = guild.get_channel(sub.target_id) if guild else None
         where = channel.mention if channel else f"channel {sub.target_id} (not found)"
-    topics = "all topics" if sub.topics == ALL_TOPICS else ", ".join(sub.topics)
+    topics = "all topics" if sub.topics == TOPICS else ", ".join(sub.topics)
     line = f"{where}: {topics}"
     if sub.paused_reason:
         reason = ui.clip(sub.paused_reason, 200)
@@ -107,11 +107,11 @@ class Subscriptions(commands.Cog):
                 log.info("refused subscription of channel %d by user %d", channel.id, interaction.user.id)
                 await ui.send_ephemeral(interaction, refusal)
                 return
-            sub, created = await self.bot.store.subscribe("channel", channel.id, channel.guild.id,
-                                                          interaction.user.id, chosen, utc_now())
+            sub, created = await self.bot.store.subscribe(
+                SubscriptionKind.CHANNEL, channel.id, channel.guild.id, interaction.user.id, chosen)
         else:
             user_id = interaction.user.id
-            sub, created = await self.bot.store.subscribe("dm", user_id, None, user_id, chosen, utc_now())
+            sub, created = await self.bot.store.subscribe(SubscriptionKind.DM, user_id, None, user_id, chosen)
         verb = "Subscribed" if created else "Updated the subscription of"
         await ui.send_ephemeral(interaction, f"{verb} {describe(sub, interaction.guild)}.")
 
@@ -133,10 +133,10 @@ class Subscriptions(commands.Cog):
             if refusal:
                 await ui.send_ephemeral(interaction, refusal)
                 return
-            removed = await self.bot.store.unsubscribe("channel", channel.id)
+            removed = await self.bot.store.unsubscribe(SubscriptionKind.CHANNEL, channel.id)
             where = channel.mention
         else:
-            removed = await self.bot.store.unsubscribe("dm", interaction.user.id)
+            removed = await self.bot.store.unsubscribe(SubscriptionKind.DM, interaction.user.id)
             where = "your DMs"
         text = f"Unsubscribed {where}." if removed else f"{where.capitalize()} had no subscription."
         await ui.send_ephemeral(interaction, text)

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot import ui
 from bot.core.tables import find_tariffs
+from bot.core.text import inert
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -44,7 +45,7 @@ class Tariffs(commands.Cog):
         if not found:
             if not records:
                 return {"content": "There are no tariff records in the fact base yet."}, True
-            asked = " / ".join(ui.escape(v, 60) for v in (country, sector) if v)
+            asked = " / ".join(inert(v, 60) for v in (country, sector) if v)
             countries = ", ".join(sorted({r.country for r in records}))
             return {"content": f"No tariff record for {asked}. Countries I know: {countries}."}, True
         title = ("US tariffs" + (f": {found[0].country}" if country else "")

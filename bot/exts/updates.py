@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -21,7 +20,7 @@ from bot.core.updates.changes import KnowledgeCheck, check_knowledge
 from bot.core.updates.feeds import FeedPoller
 from bot.core.updates.messages import fingerprint
 from bot.core.updates.outbox import DestinationGone, Outbox, SendRejected, SendRetryable
-from bot.core.updates.records import Batch
+from bot.core.updates.records import Batch, SubscriptionKind
 from bot.core.updates.relevance import RelevanceIndex
 
 if TYPE_CHECKING:
@@ -34,12 +33,12 @@ FIND_LIMIT = 500  # messages read back at most when looking for a digest that ma
 FIND_MARGIN_SECONDS = 60.0  # look from this long before the first attempt (clock skew)
 
 
-def _reason(exc: discord.HTTPException, kind: str) -> str:
+def _reason(exc: discord.HTTPException, kind: SubscriptionKind) -> str:
     what = {403: "Discord refused (403 Forbidden)", 404: "Discord says it no longer exists (404 Not Found)"}
-    hint = "the bot lost access or permission to post there" if kind == "channel" else \
+    hint = "the bot lost access or permission to post there" if kind is SubscriptionKind.CHANNEL else \
         "the user does not accept DMs"
     if exc.status == 404:
-        hint = "the channel was deleted" if kind == "channel" else "the user is unknown"
+        hint = "the channel was deleted" if kind is SubscriptionKind.CHANNEL else "the user is unknown"
     detail = f": {exc.text}" if exc.text else ""
     return f"{what.get(exc.status, f'HTTP {exc.status}')} — {hint}{detail}"
 
@@ -47,10 +46,10 @@ def _reason(exc: discord.HTTPException, kind: str) -> str:
 class Updates(commands.Cog):
     """Runs the three update loops while loaded; stops them when unloaded."""
 
-    def __init__(self, bot: TariffBot, *, clock: Callable[[], float] = time.time,
-                 session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(self, bot: TariffBot, *, session: aiohttp.ClientSession | None = None) -> None:
         self.bot = bot
         settings = bot.settings.updates
+        clock = bot.store.clock  # the bot's one clock
         self.outbox = Outbox(bot.store, self.send, finder=self.find, digest_limit=settings.digest_limit,
                              clock=clock, base_delay=max(settings.delivery_seconds, MIN_INTERVAL),
                              request_timeout=settings.request_timeout_seconds,
@@ -136,7 +135,7 @@ class Updates(commands.Cog):
         await self.outbox.drain()
 
     async def _destination(self, batch: Batch) -> discord.abc.Messageable:
-        if batch.kind == "dm":
+        if batch.kind is SubscriptionKind.DM:
             return await self.bot.create_dm(discord.Object(batch.target_id))
         return self.bot.get_partial_messageable(batch.target_id)
 

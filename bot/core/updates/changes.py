@@ -9,37 +9,25 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from bot.core.answer import human_date
 from bot.core.loader import KnowledgeError
 from bot.core.model import Fact, KnowledgeBase, TariffRecord
-from bot.core.store import utc_now
 from bot.core.text import clip
-from bot.core.updates.records import QueueResult, Snapshot, UpdateItem
+from bot.core.updates.records import (
+    Change,
+    ChangeKind,
+    KnowledgePlan,
+    QueueResult,
+    Snapshot,
+    UpdateItem,
+    UpdateSource,
+)
 
 log = logging.getLogger(__name__)
 _TARIFF_FIELDS = ("country", "sector", "kind", "rate_text", "status_text")
 ANSWER_CHARS = 300  # how much of an answer an announcement quotes
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    """One announced difference: 'new', 'changed' or 'removed'."""
-
-    kind: str
-    fact_id: str
-    item: UpdateItem
-
-
-@dataclass(slots=True)
-class KnowledgePlan:
-    """What to announce and how the snapshot moves forward."""
-
-    baseline: bool = False
-    changes: list[Change] = field(default_factory=list)
-    upserts: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (hash, rendering json)
-    removed: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -95,13 +83,13 @@ def _when(r: dict[str, Any]) -> str:
     return f"{text}, source {r['source']}" if r.get("source") else text
 
 
-def describe(kind: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
+def describe(kind: ChangeKind, old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
     """What changed, in one line a person can read."""
-    if kind == "new" and new:
+    if kind is ChangeKind.NEW and new:
         if new["tariff"]:
             return f"New: {_label(new['tariff'])}: {_state(new['tariff'])}, {_when(new)}"
         return f"New: {new['question']} {clip(new['answer'], ANSWER_CHARS)} ({_when(new)})"
-    if kind == "removed" and old:
+    if kind is ChangeKind.REMOVED and old:
         if old["tariff"]:
             return f"Removed: {_label(old['tariff'])}: {_state(old['tariff'])} is no longer in the fact base"
         said = clip(old["answer"], 150)
@@ -131,23 +119,23 @@ def plan_changes(kb: KnowledgeBase, baseline_recorded: bool, snapshot: dict[str,
         plan.upserts[fact_id] = (digest, json.dumps(rendering, ensure_ascii=False))
         if plan.baseline:
             continue
-        kind = "new" if before is None else "changed"
+        kind = ChangeKind.NEW if before is None else ChangeKind.CHANGED
         old = before.rendering if before else None
         topics = tuple(dict.fromkeys([*(old["topics"] if old else []), *fact.topics]))
         was = f"{before.content_hash}@{before.recorded_at}" if before else "-"
         key = f"knowledge:{fact_id}:{was}:{digest}"
-        plan.changes.append(
-            Change(kind, fact_id, UpdateItem("knowledge", key, topics, describe(kind, old, rendering)))
-        )
+        item = UpdateItem(UpdateSource.KNOWLEDGE, key, topics, describe(kind, old, rendering))
+        plan.changes.append(Change(kind, fact_id, item))
     for fact_id, before in snapshot.items():
         if fact_id in kb.facts:
             continue
         plan.removed.append(fact_id)
         if not plan.baseline:
             key = f"knowledge:{fact_id}:{before.content_hash}@{before.recorded_at}:removed"
-            text = describe("removed", before.rendering, None)
+            text = describe(ChangeKind.REMOVED, before.rendering, None)
             topics = tuple(before.rendering.get("topics") or ())
-            plan.changes.append(Change("removed", fact_id, UpdateItem("knowledge", key, topics, text)))
+            item = UpdateItem(UpdateSource.KNOWLEDGE, key, topics, text)
+            plan.changes.append(Change(ChangeKind.REMOVED, fact_id, item))
     return plan
 
 
@@ -171,12 +159,25 @@ def guard_removals(plan: KnowledgePlan, max_removals: int | None) -> KnowledgePl
     return plan
 
 
+class SnapshotStore(Protocol):
+    """What the knowledge check needs of the store."""
+
+    async def knowledge_snapshot(self) -> tuple[bool, dict[str, Snapshot]]:
+        """Whether a baseline was recorded, and the last announced version of every fact."""
+        ...
+
+    async def apply_knowledge_plan(
+        self, plan_for: Callable[[bool, dict[str, Snapshot]], KnowledgePlan], fingerprint: str = ""
+    ) -> tuple[KnowledgePlan, QueueResult]:
+        """Plan against the snapshot, move it forward and queue the changes, in one transaction."""
+        ...
+
+
 async def check_knowledge(
-    store: Any,
+    store: SnapshotStore,
     load: Callable[[], KnowledgeBase],
     *,
     serve: Callable[[KnowledgeBase], Callable[[], None]] | None = None,
-    now: str | None = None,
     record: bool = True,
     max_removals: int | None = None,
 ) -> KnowledgeCheck:
@@ -202,7 +203,6 @@ async def check_knowledge(
     try:
         plan, queued = await store.apply_knowledge_plan(
             lambda b, s: guard_removals(plan_changes(kb, b, s), max_removals),
-            now or utc_now(),
             kb.fingerprint,
         )
     except RemovalsRefused as exc:

@@ -8,18 +8,20 @@ import hashlib
 import io
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
 
 import aiohttp
 import feedparser
 
-from bot.config import FeedSettings, UpdateSettings
-from bot.core.store import utc_now
+from bot.core.clock import Clock
+from bot.core.settings import FeedSettings, UpdateSettings
 from bot.core.text import clip, inert, safe_link
 from bot.core.updates.dedupe import item_keys
 from bot.core.updates.messages import plain
-from bot.core.updates.records import FeedState, QueueResult, UpdateItem
+from bot.core.updates.records import FeedState, QueueResult, UpdateItem, UpdateSource
 from bot.core.updates.relevance import Relevance, RelevanceIndex
 
 log = logging.getLogger(__name__)
@@ -55,12 +57,37 @@ class FeedItem:
     published: float = 0.0  # Unix seconds from the entry's published / updated date; 0 when it has none
 
 
+class PollStatus(StrEnum):
+    """How one poll of a feed went."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not modified"
+    FAILED = "failed"
+    NOT_DUE = "not due"
+
+
+class FeedStore(Protocol):
+    """What the poller needs of the store."""
+
+    async def feed_state(self, name: str, url: str) -> FeedState:
+        """One feed's stored state."""
+        ...
+
+    async def record_feed_success(self, state: FeedState, items: Sequence[UpdateItem]) -> QueueResult:
+        """Store a successful poll and queue its new items."""
+        ...
+
+    async def record_feed_failure(self, name: str, url: str, error: str, next_ts: float) -> FeedState:
+        """Count a failed poll and schedule the next one."""
+        ...
+
+
 @dataclass(slots=True)
 class PollResult:
     """What polling one feed did."""
 
     feed: str
-    status: str  # 'ok', 'not modified', 'failed', 'not due'
+    status: PollStatus
     items: int = 0
     relevant: int = 0
     queued: QueueResult = field(default_factory=QueueResult)
@@ -124,7 +151,7 @@ async def fetch(
         raise FeedError(f"{type(exc).__name__}: {exc}") from None
 
 
-def _published(entry: dict) -> float:
+def _published(entry: Any) -> float:
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     try:
         return float(calendar.timegm(stamp)) if stamp else 0.0
@@ -181,7 +208,9 @@ def news_update(feed: str, item: FeedItem, relevance: Relevance) -> UpdateItem:
         lines[0] += f" <{link}>"
     if item.summary and item.summary != item.title:
         lines.append(inert(item.summary, 200))
-    return UpdateItem("news", "news:" + keys[0], relevance.topics, "\n".join(lines), aliases=keys, feed=feed)
+    return UpdateItem(
+        UpdateSource.NEWS, "news:" + keys[0], relevance.topics, "\n".join(lines), aliases=keys, feed=feed
+    )
 
 
 class FeedPoller:
@@ -189,11 +218,11 @@ class FeedPoller:
 
     def __init__(
         self,
-        store,
+        store: FeedStore,
         settings: UpdateSettings,
         relevance: Callable[[], RelevanceIndex],
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = time.time,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         self.store = store
@@ -211,7 +240,7 @@ class FeedPoller:
 
     def backoff(self, failures: int) -> float:
         """Seconds until the next poll after `failures` consecutive failures."""
-        return min(MAX_BACKOFF_SECONDS, self.settings.feed_poll_seconds * 2 ** max(0, failures - 1))
+        return min(MAX_BACKOFF_SECONDS, self.settings.feed_poll_seconds * 2.0 ** max(0, failures - 1))
 
     async def poll_all(self, *, force: bool = False) -> list[PollResult]:
         """Poll every configured feed that is due (or all with force)."""
@@ -224,7 +253,7 @@ class FeedPoller:
         state = await self.store.feed_state(feed.name, feed.url)
         now = self.clock()
         if not force and state.next_poll_at_ts > now:
-            return PollResult(feed.name, "not due", failures=state.consecutive_failures)
+            return PollResult(feed.name, PollStatus.NOT_DUE, failures=state.consecutive_failures)
         if self._session is None:
             self._session = aiohttp.ClientSession()
         try:
@@ -243,10 +272,10 @@ class FeedPoller:
         except FeedError as exc:
             failures = state.consecutive_failures + 1
             next_ts = now + self.backoff(failures)
-            await self.store.record_feed_failure(feed.name, feed.url, str(exc), next_ts, utc_now())
+            await self.store.record_feed_failure(feed.name, feed.url, str(exc), next_ts)
             level = logging.ERROR if failures >= REPORT_AFTER_FAILURES else logging.WARNING
             log.log(level, "feed %r failed (%d in a row): %s", feed.name, failures, exc)
-            return PollResult(feed.name, "failed", error=str(exc), failures=failures)
+            return PollResult(feed.name, PollStatus.FAILED, error=str(exc), failures=failures)
         new_state = FeedState(
             feed.name,
             feed.url,
@@ -256,7 +285,7 @@ class FeedPoller:
             0,
             state.total_failures,
         )
-        queued = await self.store.record_feed_success(new_state, updates, utc_now())
+        queued = await self.store.record_feed_success(new_state, updates)
         if queued.updates:
             log.info(
                 "feed %r: %d new relevant item(s), %d delivery(ies) queued",
@@ -264,5 +293,5 @@ class FeedPoller:
                 queued.updates,
                 queued.deliveries,
             )
-        status = "not modified" if fetched.status == 304 else "ok"
+        status = PollStatus.NOT_MODIFIED if fetched.status == 304 else PollStatus.OK
         return PollResult(feed.name, status, total, len(updates), queued)

@@ -16,14 +16,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
+from bot.core.clock import Clock
 from bot.core.logonce import ErrorLog
-from bot.core.store import StoreError, utc_now
+from bot.core.store import StoreError
 from bot.core.updates.group import GroupWriter
 from bot.core.updates.messages import render_digest
-from bot.core.updates.records import Batch
+from bot.core.updates.records import Attempt, Batch, Claim, Deferral, Mark
 
 log = logging.getLogger(__name__)
 LEASE_MARGIN = 1.0  # seconds a digest stays held past its request timeout
@@ -50,6 +52,31 @@ class SendRejected(Exception):
     """Discord rejected this message (another 4xx): retried a few times, then given up."""
 
 
+class DeliveryStore(Protocol):
+    """What the outbox needs of the store."""
+
+    async def claim_batches(self, limit: int, now_ts: float, max_batches: int = 1000,
+                            exclude: tuple[int, ...] = ()) -> Claim:
+        """Bundle pending rows into digests and return the due ones."""
+        ...
+
+    async def begin_attempts(self, attempts: Sequence[Attempt]) -> None:
+        """Record that sends are about to start."""
+        ...
+
+    async def mark_sent(self, marks: Sequence[Mark]) -> None:
+        """Record digests Discord accepted."""
+        ...
+
+    async def defer_batches(self, deferrals: Sequence[Deferral]) -> None:
+        """Record failed attempts."""
+        ...
+
+    async def pause_subscription(self, subscription_id: int, reason: str) -> bool:
+        """Stop delivering to a refused destination."""
+        ...
+
+
 Sender = Callable[[Batch, str], Awaitable[int | None]]
 # Finds the digest's message among the destination's recent messages from the bot (after a time): its id.
 Finder = Callable[[Batch, float], Awaitable[int | None]]
@@ -73,12 +100,12 @@ class Outbox:
 
     def __init__(
         self,
-        store,
+        store: DeliveryStore,
         sender: Sender,
         *,
         finder: Finder | None = None,
         digest_limit: int = 10,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = time.time,
         concurrency: int = 8,
         chunk: int = 200,
         base_delay: float = 5.0,
@@ -104,17 +131,17 @@ class Outbox:
         self.errors = ErrorLog(log)
         self.health: str | None = None  # None while delivery works; else why it is held
         self._draining = asyncio.Lock()  # one drain at a time, so a digest is never sent twice at once
-        self._unrecorded: dict[int, int | None] = {}  # accepted by Discord, not yet marked: batch -> message
+        self._unrecorded: dict[int, Mark] = {}  # accepted by Discord, not yet marked: by batch
         self._store_failures = 0
         self._held_until = 0.0
         self._stop = False
         # concurrent sends share their transactions (group commit); nothing waits for company
-        self._begin = GroupWriter(self.store.begin_attempts)
-        self._mark = GroupWriter(lambda sent: self.store.mark_sent(sent, utc_now()))
+        self._begin: GroupWriter[Attempt] = GroupWriter(self.store.begin_attempts)
+        self._mark: GroupWriter[Mark] = GroupWriter(lambda marks: self.store.mark_sent(marks))
 
     def backoff(self, attempts: int) -> float:
         """Seconds before the next attempt after `attempts` failures (exponential, capped)."""
-        return min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1))
+        return min(self.max_delay, self.base_delay * 2.0 ** max(0, attempts - 1))
 
     async def drain(self) -> DeliveryReport:
         """Send every due digest; failures are rescheduled, refused destinations paused."""
@@ -186,7 +213,7 @@ class Outbox:
             fresh = True
         try:
             lease = now + self.request_timeout + LEASE_MARGIN
-            await self._begin.submit((batch.id, now, lease, fresh))
+            await self._begin.submit(Attempt(batch.id, now, lease, fresh))
         except StoreError as exc:
             self._store_failed(exc)
             return
@@ -222,17 +249,18 @@ class Outbox:
         """Discord accepted the digest: mark it now; if that fails, hold every send until it is recorded."""
         report.messages += 1
         report.deliveries += len(batch.row_ids)
+        mark = Mark(batch.id, message_id)
         try:
-            await self._mark.submit((batch.id, message_id))
+            await self._mark.submit(mark)
         except StoreError as exc:
-            self._unrecorded[batch.id] = message_id
+            self._unrecorded[batch.id] = mark
             self._store_failed(exc)
 
     async def _flush_unrecorded(self, report: DeliveryReport) -> bool:
         """Write the marks a failing database could not take; True when none is left (sending may go on)."""
         if self._unrecorded:
             try:
-                await self.store.mark_sent(list(self._unrecorded.items()), utc_now())
+                await self.store.mark_sent(list(self._unrecorded.values()))
             except StoreError as exc:
                 self._store_failed(exc)
                 return False
@@ -263,9 +291,9 @@ class Outbox:
     async def _pause(self, batch: Batch, report: DeliveryReport, reason: str, fresh: bool) -> None:
         not_sent = batch.maybe_sent_since is None or fresh  # a refusal posts nothing: free the digest
         try:
-            release = (batch.id, batch.attempts, self.clock(), reason, False, not_sent)
+            release = Deferral(batch.id, batch.attempts, self.clock(), reason, not_sent=not_sent)
             await self.store.defer_batches([release])
-            paused = await self.store.pause_subscription(batch.subscription_id, reason, utc_now())
+            paused = await self.store.pause_subscription(batch.subscription_id, reason)
         except StoreError as exc:
             self._store_failed(exc)
             return
@@ -284,7 +312,7 @@ class Outbox:
         not_sent = not maybe_sent and (batch.maybe_sent_since is None or fresh)
         try:
             next_ts = self.clock() + delay
-            await self.store.defer_batches([(batch.id, attempts, next_ts, error, give_up, not_sent)])
+            await self.store.defer_batches([Deferral(batch.id, attempts, next_ts, error, give_up, not_sent)])
         except StoreError as store_exc:
             self._store_failed(store_exc)
             return

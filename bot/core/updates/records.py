@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-from bot.core.model import TOPICS
 
-ALL_TOPICS = TOPICS
+class SubscriptionKind(StrEnum):
+    """Where a subscription delivers."""
+
+    CHANNEL = "channel"
+    DM = "dm"
+
+
+class UpdateSource(StrEnum):
+    """What an update announces."""
+
+    KNOWLEDGE = "knowledge"  # a change of the fact base
+    NEWS = "news"  # a relevant feed item
+
+
+class OutboxStatus(StrEnum):
+    """Where one (update, destination) row stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # given up after repeated rejections
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +34,7 @@ class Subscription:
     """A channel, or a person by DM, receiving updates on some topics."""
 
     id: int
-    kind: str  # 'channel' or 'dm'
+    kind: SubscriptionKind
     target_id: int
     guild_id: int | None
     topics: tuple[str, ...]
@@ -27,7 +46,7 @@ class Subscription:
 class UpdateItem:
     """One announcement to queue: who it is for (topics), what it says, and how it is deduplicated."""
 
-    source: str  # 'knowledge' or 'news'
+    source: UpdateSource
     dedupe_key: str
     topics: tuple[str, ...]
     text: str
@@ -44,19 +63,6 @@ class QueueResult:
     deliveries: int = 0  # outbox rows created
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    """One pending (update, destination) row, with its digest batch and retry state."""
-
-    id: int
-    batch: int
-    subscription_id: int
-    kind: str
-    target_id: int
-    attempts: int
-    text: str
-
-
 @dataclass(slots=True)
 class Batch:
     """The rows sent as one digest message: `id` is the first row's id, `nonce` its random message nonce."""
@@ -64,10 +70,11 @@ class Batch:
     id: int
     nonce: str
     subscription_id: int
-    kind: str
+    kind: SubscriptionKind
     target_id: int
     attempts: int
     maybe_sent_since: float | None = None  # an earlier attempt may have reached Discord at or after this
+    last_error: str | None = None
     texts: list[str] = field(default_factory=list)
     row_ids: list[int] = field(default_factory=list)
 
@@ -78,6 +85,65 @@ class Claim:
 
     batches: list[Batch]
     knowledge_fingerprint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A send about to start: recorded first, so that a crash leaves the digest 'maybe sent'."""
+
+    batch: int
+    started_at: float
+    lease_until: float  # the digest is held (not claimed again) until then
+    fresh: bool  # earlier attempts are known not to have created a message (the channel was checked)
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A digest Discord accepted, and its message id."""
+
+    batch: int
+    message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Deferral:
+    """A failed attempt: when to try again, and whether to give up."""
+
+    batch: int
+    attempts: int
+    next_attempt_at: float
+    error: str
+    give_up: bool = False
+    not_sent: bool = False  # no attempt so far can have created a message: no check before the next
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedDigest:
+    """A digest as delivery would send it; `fixed`: its nonce is fixed already (else chosen when sent)."""
+
+    batch: Batch
+    fixed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """Pending updates of a paused destination: nothing is sent until it subscribes again."""
+
+    subscription: Subscription
+    updates: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPlan:
+    """What delivery would send now (every digest, due or not), and what paused destinations hold."""
+
+    digests: list[PlannedDigest]
+    held: list[Held]
+
+    @property
+    def deliveries(self) -> int:
+        """Pending (update, destination) rows that would be sent."""
+        return sum(len(d.batch.row_ids) for d in self.digests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,3 +169,30 @@ class Snapshot:
     content_hash: str
     rendering: dict[str, Any]
     recorded_at: str
+
+
+class ChangeKind(StrEnum):
+    """How a fact differs from its last announced version."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    REMOVED = "removed"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One announced difference of a fact."""
+
+    kind: ChangeKind
+    fact_id: str
+    item: UpdateItem
+
+
+@dataclass(slots=True)
+class KnowledgePlan:
+    """What to announce and how the snapshot moves forward."""
+
+    baseline: bool = False
+    changes: list[Change] = field(default_factory=list)
+    upserts: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> (hash, rendering json)
+    removed: list[str] = field(default_factory=list)

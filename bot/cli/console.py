@@ -6,11 +6,11 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from bot.cli.tables import tariff_table
 from bot.core.answer import Kind, human_date
 from bot.core.model import Fact
 from bot.core.people import find_participant
 from bot.core.service import KnowledgeService
-from bot.core.tables import tariff_table
 from bot.core.text_commands import parse_text_command
 
 BANNER = (

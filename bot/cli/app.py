@@ -1,4 +1,7 @@
-"""The `tariffbot` command line. It never imports discord, so it starts fast without a token."""
+"""The `tariffbot` command line: arguments and dispatch. It never imports discord, so it starts fast.
+
+The Discord commands (`run`, `sync`) import `bot.runner` lazily, inside their function.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +12,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import exitcodes
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.core.loader import KnowledgeError, load_knowledge
 from bot.core.store import StoreError
 
+if TYPE_CHECKING:
+    from bot.core.service import KnowledgeService
+
 log = logging.getLogger(__name__)
-TOKEN_ENV = "DISCORD_TOKEN"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _service(settings: Settings):
+def _service(settings: Settings) -> KnowledgeService:
     """The fact base and engine, or exit 1 with the check's problems."""
     from bot.core.service import KnowledgeService
 
@@ -88,14 +94,14 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_chat(settings: Settings, args: argparse.Namespace) -> int:
     """Interactive console."""
-    from bot.console import chat
+    from bot.cli.console import chat
 
     return chat(_service(settings), sys.stdin, sys.stdout)
 
 
 def cmd_tariff(settings: Settings, args: argparse.Namespace) -> int:
     """Print the tariff records, optionally filtered."""
-    from bot.core.tables import tariff_table
+    from bot.cli.tables import tariff_table
 
     table = tariff_table(_service(settings).engine, args.country, args.sector)
     print(table.text)
@@ -139,21 +145,21 @@ def cmd_sync(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_unanswered(settings: Settings, args: argparse.Namespace) -> int:
     """Curators' list of declined questions."""
-    from bot.reports import unanswered
+    from bot.cli.reports import unanswered
 
     return unanswered(settings)
 
 
 def cmd_reload(settings: Settings, args: argparse.Namespace) -> int:
     """Validate knowledge/ and queue announcements of what changed."""
-    from bot.core.updates.commands import reload
+    from bot.cli.updates import reload
 
     return reload(settings, allow_removals=args.allow_removals)
 
 
 def cmd_updates(settings: Settings, args: argparse.Namespace) -> int:
     """Show what the outbox would post."""
-    from bot.core.updates.commands import show_updates
+    from bot.cli.updates import show_updates
 
     return show_updates(settings, dry_run=args.dry_run)
 
@@ -190,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
     except ConfigError as exc:
         print(f"config error: {exc}", file=sys.stderr)
-        return 2
+        return exitcodes.USAGE
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

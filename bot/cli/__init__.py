@@ -1,0 +1,5 @@
+"""The `tariffbot` command line: argument parsing, and every command's printing (never Discord)."""
+
+from bot.cli.app import main
+
+__all__ = ["main"]
