@@ -75,3 +75,17 @@ async def test_reload_serves_the_new_facts_and_allow_removals_is_the_owners(h) -
     followup = [s for s in sent if not s.path.endswith("/callback")][-1].json["content"]
     assert "change(s) queued" in followup and service.kb.tariffs == ()
     assert "no tariff records" in reply(await slash(h, "tariff"))  # /tariff on a fact base without any
+
+
+async def test_news_is_read_by_the_served_fact_bases_rule_built_once_per_fact_base(h) -> None:
+    service, headline = h.bot.service, "Toyota cheers tariff talks with Washington"
+    before = service.relevance
+    assert service.relevance is before  # built once, not per item or poll
+    assert before.score(headline).score == 1.0
+    edit(h.bot.settings.knowledge_dir / "news.yaml",
+         "japan_side: [japan, japanese-carmaker, japan-leader, akazawa]",
+         "japan_side: [japan, japan-leader, akazawa]")  # curators: a carmaker alone is not Japan
+    assert (await quiet(h).check_knowledge()).ok
+    after = service.relevance
+    assert after is not before and after.score(headline).score == 0.0
+    assert h.bot.get_cog("Updates").poller.relevance() is after  # the poller reads the served rule

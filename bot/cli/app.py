@@ -57,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     updates = sub.add_parser("updates", help="show pending update announcements")
     updates.add_argument("--dry-run", action="store_true", help="show what would be posted; send nothing")
+    feeds = sub.add_parser("feeds", help="the news feeds").add_subparsers(dest="feeds_command", required=True)
+    poll = feeds.add_parser("poll", help="poll the configured feeds now and queue relevant new items")
+    poll.add_argument("--dry-run", action="store_true",
+                      help="show every item with its relevance score and reason; record and queue nothing")
+    source = poll.add_mutually_exclusive_group()
+    source.add_argument("--url", help="preview this feed instead of the configured ones (nothing is queued)")
+    source.add_argument("--file", type=Path, help="preview a saved RSS or Atom file (nothing is queued)")
     return parser
 
 
@@ -164,6 +171,13 @@ def cmd_updates(settings: Settings, args: argparse.Namespace) -> int:
     return show_updates(settings, dry_run=args.dry_run)
 
 
+def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
+    """Poll the news feeds now, or preview what a feed would post."""
+    from bot.cli.feeds import poll
+
+    return poll(settings, _service(settings), dry_run=args.dry_run, url=args.url, file=args.file)
+
+
 def cmd_default(settings: Settings, args: argparse.Namespace) -> int:
     """The main job: the Discord bot with a token, else the offline chat."""
     if os.environ.get(TOKEN_ENV):
@@ -185,6 +199,7 @@ COMMANDS = {
     "unanswered": cmd_unanswered,
     "reload": cmd_reload,
     "updates": cmd_updates,
+    "feeds": cmd_feeds,
     None: cmd_default,
 }
 

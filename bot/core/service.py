@@ -10,6 +10,7 @@ from bot.core.compiled import load_engine
 from bot.core.engine import Engine
 from bot.core.model import KnowledgeBase
 from bot.core.settings import EngineSettings
+from bot.core.updates.relevance import RelevanceIndex
 from bot.core.yamlsafe import Limits
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class KnowledgeService:
         engine = load_engine(knowledge_dir, self.settings, cache_dir, self.limits)
         self._current = (engine.kb, engine)
         self._prepared: tuple[KnowledgeBase, Engine] | None = None
+        self._relevance: tuple[KnowledgeBase, RelevanceIndex] | None = None
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -43,6 +45,14 @@ class KnowledgeService:
     def engine(self) -> Engine:
         """The engine over the fact base being served."""
         return self._current[1]
+
+    @property
+    def relevance(self) -> RelevanceIndex:
+        """The news relevance index of the fact base being served, built once per fact base."""
+        kb = self.kb
+        if self._relevance is None or self._relevance[0] is not kb:
+            self._relevance = (kb, RelevanceIndex(kb))
+        return self._relevance[1]
 
     def load(self, *, settle: bool = False) -> KnowledgeBase:
         """Load the folder and build its engine, without serving it yet (CPU-bound: run in a thread)."""

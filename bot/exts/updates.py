@@ -21,7 +21,6 @@ from bot.core.updates.feeds import FeedPoller
 from bot.core.updates.messages import fingerprint
 from bot.core.updates.outbox import DestinationGone, Outbox, SendRejected, SendRetryable
 from bot.core.updates.records import Batch, SubscriptionKind
-from bot.core.updates.relevance import RelevanceIndex
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -54,9 +53,9 @@ class Updates(commands.Cog):
                              clock=clock, base_delay=max(settings.delivery_seconds, MIN_INTERVAL),
                              request_timeout=settings.request_timeout_seconds,
                              nonce_window=settings.nonce_window_seconds, ready=self.serving)
-        self.poller = FeedPoller(bot.store, settings, self.relevance, clock=clock, session=session)
+        self.poller = FeedPoller(bot.store, settings, lambda: bot.service.relevance, clock=clock,
+                                 session=session)
         self.errors = ErrorLog(log)
-        self._index: tuple[str, RelevanceIndex] | None = None
         self.knowledge_loop = self._loop(self.check_on_timer, settings.knowledge_check_seconds)
         self.feed_loop = self._loop(self.poll_feeds, min(settings.feed_poll_seconds, FEED_TICK_MAX))
         self.delivery_loop = self._loop(self.deliver, settings.delivery_seconds)
@@ -91,13 +90,6 @@ class Updates(commands.Cog):
             loop.cancel()
         await asyncio.gather(*tasks_, return_exceptions=True)
         await self.poller.close()
-
-    def relevance(self) -> RelevanceIndex:
-        """The relevance index of the serving fact base (rebuilt when it changes)."""
-        kb = self.bot.service.kb
-        if self._index is None or self._index[0] != kb.fingerprint:
-            self._index = (kb.fingerprint, RelevanceIndex(kb))
-        return self._index[1]
 
     async def check_knowledge(self, *, allow_removals: bool = False, settle: bool = False) -> KnowledgeCheck:
         """Reload knowledge/ (a broken one keeps the old serving), serve it, and queue what changed."""

@@ -100,6 +100,10 @@ class OutboxQueries(Database):
         """Queue updates for every matching subscriber, all in one transaction."""
         return await self.run(lambda db: self._queue(db, items))
 
+    async def preview_updates(self, items: Sequence[UpdateItem]) -> QueueResult:
+        """What queueing these updates would do, by the same SQL, rolled back."""
+        return await self.run(lambda db: self._queue(db, items), dry_run=True)
+
     @staticmethod
     async def _form_digests(db: aiosqlite.Connection, limit: int) -> None:
         """Bundle pending rows into digests, each fixed with a random nonce before it is ever sent."""

@@ -182,17 +182,20 @@ def newest(items: list[FeedItem], limit: int) -> list[FeedItem]:
     return [items[i] for i in order[: max(0, limit)]]
 
 
+def scored(
+    body: bytes, index: RelevanceIndex, max_items: int
+) -> tuple[int, list[tuple[FeedItem, Relevance]]]:
+    """Parse, keep the newest `max_items` and score them; also the count of items in the feed."""
+    items = parse_items(body)
+    return len(items), [(item, index.score(item.title, item.summary)) for item in newest(items, max_items)]
+
+
 def relevant_updates(
     feed: str, body: bytes, index: RelevanceIndex, threshold: float, max_items: int
 ) -> tuple[int, list[UpdateItem]]:
-    """Parse, keep the newest `max_items`, score them and build their updates (CPU-bound: run in a thread)."""
-    items = parse_items(body)
-    updates = []
-    for item in newest(items, max_items):
-        relevance = index.score(item.title, item.summary)
-        if relevance.score >= threshold:
-            updates.append(news_update(feed, item, relevance))
-    return len(items), updates
+    """The updates of the newest `max_items` relevant items (CPU-bound: run in a thread)."""
+    total, items = scored(body, index, max_items)
+    return total, [news_update(feed, item, why) for item, why in items if why.score >= threshold]
 
 
 def news_update(feed: str, item: FeedItem, relevance: Relevance) -> UpdateItem:

@@ -1,0 +1,164 @@
+"""`tariffbot feeds poll`: poll the news feeds now, or preview what a feed (or a saved file) would post."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bot import exitcodes
+from bot.config import Settings
+from bot.core.service import KnowledgeService
+from bot.core.store import Store
+from bot.core.text import clip
+from bot.core.updates.feeds import (
+    FeedError,
+    FeedItem,
+    FeedPoller,
+    PollResult,
+    PollStatus,
+    fetch,
+    news_update,
+    scored,
+)
+from bot.core.updates.records import QueueResult
+from bot.core.updates.relevance import Relevance
+
+TITLE_CHARS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """One feed read without recording anything: its items, scored, and what queueing them would do."""
+
+    name: str
+    total: int
+    items: list[tuple[FeedItem, Relevance]]
+    queued: QueueResult | None = None  # None when no database was consulted (an ad-hoc URL or file)
+
+
+def _item_line(item: FeedItem, relevance: Relevance, threshold: float) -> str:
+    mark = "post" if relevance.score >= threshold else "skip"
+    title = clip(" ".join((item.title or item.summary).split()), TITLE_CHARS)
+    return f"  {mark} {relevance.score:.2f}  {title}\n             {relevance.why()}"
+
+
+def print_preview(preview: Preview, threshold: float) -> None:
+    """Every item read with its score and reason, then the totals."""
+    relevant = sum(r.score >= threshold for _, r in preview.items)
+    read = len(preview.items)
+    newest = f" (the newest {read} read)" if read < preview.total else ""
+    print(f"{preview.name}: {preview.total} item(s){newest}, {relevant} relevant at threshold {threshold:g}")
+    for item, relevance in preview.items:
+        print(_item_line(item, relevance, threshold))
+    if preview.queued is not None:
+        q = preview.queued
+        print(f"  a poll now would queue {q.updates} new update(s) for {q.deliveries} delivery(ies); "
+              f"{q.duplicates} already announced")
+
+
+def print_result(result: PollResult) -> None:
+    """One line per feed polled: what was read and queued, or why it failed."""
+    if result.status is PollStatus.FAILED:
+        print(f"{result.feed}: failed ({result.failures} in a row): {result.error}")
+    elif result.status is PollStatus.NOT_MODIFIED:
+        print(f"{result.feed}: not modified since the last poll")
+    else:
+        q = result.queued
+        print(f"{result.feed}: {result.items} item(s), {result.relevant} relevant; queued {q.updates} new "
+              f"update(s) for {q.deliveries} delivery(ies), {q.duplicates} already announced")
+
+
+async def _read(session: aiohttp.ClientSession, url: str, settings: Settings) -> bytes:
+    limits = settings.updates
+    fetched = await fetch(session, url, etag=None, last_modified=None,
+                          timeout=limits.feed_timeout_seconds, max_bytes=limits.feed_max_bytes)
+    return fetched.body or b""
+
+
+def _score(name: str, body: bytes, service: KnowledgeService, settings: Settings) -> Preview:
+    total, items = scored(body, service.relevance, settings.updates.feed_max_items)
+    return Preview(name, total, items)
+
+
+async def _preview_configured(
+    settings: Settings, service: KnowledgeService
+) -> tuple[list[Preview], list[str]]:
+    """Read every configured feed in full (no validators) and preview what a poll would queue."""
+    previews, failures = [], []
+    threshold = settings.updates.relevance_threshold
+    async with aiohttp.ClientSession() as session, Store(settings.database) as store:
+        for feed in settings.updates.feeds:
+            try:
+                preview = _score(feed.name, await _read(session, feed.url, settings), service, settings)
+            except FeedError as exc:
+                failures.append(f"{feed.name}: failed: {exc}")
+                continue
+            updates = [news_update(feed.name, item, why) for item, why in preview.items
+                       if why.score >= threshold]
+            queued = await store.preview_updates(updates)
+            previews.append(Preview(preview.name, preview.total, preview.items, queued))
+    return previews, failures
+
+
+async def _poll_configured(settings: Settings, service: KnowledgeService) -> list[PollResult]:
+    """Poll every configured feed now, as the bot does, queueing relevant new items."""
+    async with Store(settings.database) as store:
+        poller = FeedPoller(store, settings.updates, lambda: service.relevance, clock=store.clock)
+        try:
+            return await poller.poll_all(force=True)
+        finally:
+            await poller.close()
+
+
+async def _preview_url(settings: Settings, service: KnowledgeService, url: str) -> Preview:
+    async with aiohttp.ClientSession() as session:
+        return _score(url, await _read(session, url, settings), service, settings)
+
+
+def _read_file(path: Path, settings: Settings) -> bytes:
+    """A saved feed, refused when larger than the cap the poller applies."""
+    cap = settings.updates.feed_max_bytes
+    with path.open("rb") as handle:
+        body = handle.read(cap + 1)
+    if len(body) > cap:
+        raise FeedError(f"too large: over {cap} bytes")
+    return body
+
+
+def poll(settings: Settings, service: KnowledgeService, *, dry_run: bool = False, url: str | None = None,
+         file: Path | None = None) -> int:
+    """Poll the configured feeds and queue like the bot (dry_run: only show), or preview a URL or file."""
+    threshold = settings.updates.relevance_threshold
+    try:
+        if file is not None:
+            print_preview(_score(str(file), _read_file(file, settings), service, settings), threshold)
+            return 0
+        if url is not None:
+            print_preview(asyncio.run(_preview_url(settings, service, url)), threshold)
+            return 0
+    except OSError as exc:
+        print(f"error: {file}: {exc.strerror or exc}", file=sys.stderr)
+        return exitcodes.USAGE
+    except FeedError as exc:
+        print(f"error: {url or file}: {exc}", file=sys.stderr)
+        return exitcodes.FAILURE
+    if not settings.updates.feeds:
+        print("no feeds configured (updates.feeds in config.yaml); try --url URL or --file FILE")
+        return 0
+    if dry_run:
+        previews, failures = asyncio.run(_preview_configured(settings, service))
+        for preview in previews:
+            print_preview(preview, threshold)
+        for failure in failures:
+            print(failure)
+        print("(dry run: nothing was recorded or queued)")
+        return exitcodes.FAILURE if failures else exitcodes.OK
+    results = asyncio.run(_poll_configured(settings, service))
+    for result in results:
+        print_result(result)
+    return exitcodes.FAILURE if any(r.status is PollStatus.FAILED for r in results) else exitcodes.OK
+
