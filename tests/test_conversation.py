@@ -80,16 +80,23 @@ def test_questions_about_later_events_meet_the_horizon(
 
 
 @pytest.mark.parametrize(
-    "question",
+    ("question", "fact"),
     [
-        "is the reciprocal tariff paused until july?",
-        "could a deal be struck in june?",
-        "when are the mid-may talks",
-        "what did akazawa say about a june agreement",
+        ("is the reciprocal tariff paused until july?", "tariff-reciprocal-japan"),
+        ("could a deal be struck in june?", "talks-june-deal"),
+        ("when are the mid-may talks", "talks-next-steps"),
+        ("what did akazawa say about a june agreement", "talks-june-deal"),
     ],
 )
-def test_plans_and_expectations_about_later_dates_are_answered(engine: Engine, question: str) -> None:
-    assert engine.ask(question).kind is Kind.ANSWER
+def test_plans_and_expectations_about_later_dates_go_to_their_fact(
+    engine: Engine, question: str, fact: str
+) -> None:
+    """Not the horizon reply: the question goes to the decision with its fact ranked first (whether the
+    fitted decision is sure enough to state it is the question sets' business)."""
+    reading = engine.read(question)
+    assert reading.answer is None  # no rule (horizon, small talk) took it
+    assert engine.candidates(reading)[0].fact.id == fact
+    assert engine.ask(question).kind is not Kind.HORIZON
 
 
 @pytest.mark.parametrize(
