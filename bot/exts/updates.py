@@ -15,6 +15,7 @@ from discord.ext import commands, tasks
 
 from bot import ui
 from bot.core.logonce import ErrorLog
+from bot.core.ratelimit import concurrency_for
 from bot.core.store import StoreError
 from bot.core.updates.changes import KnowledgeCheck, check_knowledge
 from bot.core.updates.feeds import FeedPoller
@@ -53,7 +54,9 @@ class Updates(commands.Cog):
         self.outbox = Outbox(bot.store, self.send, finder=self.find, digest_limit=settings.digest_limit,
                              clock=clock, base_delay=max(settings.delivery_seconds, MIN_INTERVAL),
                              request_timeout=settings.request_timeout_seconds,
-                             nonce_window=settings.nonce_window_seconds, ready=self.serving)
+                             nonce_window=settings.nonce_window_seconds, ready=self.serving,
+                             concurrency=concurrency_for(bot.settings.discord.requests_per_second),
+                             pacer=bot.pacer)
         self.poller = FeedPoller(bot.store, settings, self.relevance, clock=clock, session=session)
         self.errors = ErrorLog(log)
         self._index: tuple[str, RelevanceIndex] | None = None
@@ -91,6 +94,19 @@ class Updates(commands.Cog):
             loop.cancel()
         await asyncio.gather(*tasks_, return_exceptions=True)
         await self.poller.close()
+
+    async def stop_work(self, timeout: float) -> None:  # noqa: ASYNC109 (a deadline for the loops)
+        """At shutdown: claim no more digests, let the loops finish their round within `timeout`.
+
+        A send still running then is cancelled; its claim stays in the outbox, resumed at the next start.
+        """
+        self.outbox.close()
+        running = [task for loop in self.loops if (task := loop.get_task()) is not None and not task.done()]
+        for loop in self.loops:
+            loop.stop()
+        if running:
+            await asyncio.wait(running, timeout=timeout)
+        await self.cog_unload()
 
     def relevance(self) -> RelevanceIndex:
         """The relevance index of the serving fact base (rebuilt when it changes)."""
