@@ -17,9 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
-from tests.helpers import APP_ID, BOT_ID, TIMESTAMP, USER_ID, user
+from tests.helpers import APP_ID, BOT_ID, TIMESTAMP, USER_ID, guild, ready, user
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 TOKEN = "MTIz.fake-token-for-tests.not-secret"
@@ -50,6 +50,9 @@ class FakeDiscord:
     max_delay: float = 0.0  # random delay before answering a POST (so kills land mid-request)
     faults: dict[int, str] = field(default_factory=dict)
     gateway_close: int | None = None
+    heartbeat_ms: int = 45000
+    gateway_closes: list[int | None] = field(default_factory=list)
+    identified: int = 0
     messages: list[Posted] = field(default_factory=list)
     posts: Counter = field(default_factory=Counter)  # channel -> POST requests
     deduplicated: int = 0  # POSTs answered with an existing message (nonce rule)
@@ -153,12 +156,27 @@ class FakeDiscord:
     async def gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None}))
-        async for msg in ws:
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None,
+                                      "t": None}))
+        sequence = 0
+        close_code = None
+        while True:
+            msg = await ws.receive()
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                close_code = msg.data if msg.type is WSMsgType.CLOSE else None
+                break
             data = json.loads(msg.data)
             if data.get("op") == 2 and self.gateway_close is not None:
                 await ws.close(code=self.gateway_close, message=b"closed by the fake gateway")
                 break
+            if data.get("op") == 2:
+                self.identified += 1
+                for event, payload in (("READY", ready()), ("GUILD_CREATE", guild())):
+                    sequence += 1
+                    await ws.send_str(json.dumps({"op": 0, "t": event, "s": sequence, "d": payload}))
+            elif data.get("op") == 1:
+                await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+        self.gateway_closes.append(close_code if close_code is not None else ws.close_code)
         return ws
 
     def per_channel_texts(self) -> Counter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -60,6 +61,9 @@ class Updates(commands.Cog):
         self.poller = FeedPoller(bot.store, settings, self.relevance, clock=clock, session=session)
         self.errors = ErrorLog(log)
         self._index: tuple[str, RelevanceIndex] | None = None
+        self._busy = 0  # loop rounds under way (a stop waits for them, not for sleeping loops)
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.knowledge_loop = self._loop(self.check_on_timer, settings.knowledge_check_seconds)
         self.feed_loop = self._loop(self.poll_feeds, min(settings.feed_poll_seconds, FEED_TICK_MAX))
         self.delivery_loop = self._loop(self.deliver, settings.delivery_seconds)
@@ -67,6 +71,8 @@ class Updates(commands.Cog):
 
     def _loop(self, work: Callable[[], Awaitable[object]], seconds: float) -> tasks.Loop:
         async def tick() -> None:
+            self._busy += 1
+            self._idle.clear()
             try:
                 await work()
             except StoreError as exc:  # one line per distinct error per interval, not a traceback a tick
@@ -74,6 +80,10 @@ class Updates(commands.Cog):
             except Exception as exc:
                 self.errors.report(logging.ERROR, f"update loop {work.__name__} failed: "
                                    f"{type(exc).__name__}: {exc}; it runs again next time", exc=exc)
+            finally:
+                self._busy -= 1
+                if not self._busy:
+                    self._idle.set()
 
         return tasks.loop(seconds=max(seconds, MIN_INTERVAL), name=f"tariffbot:{work.__name__}")(tick)
 
@@ -101,12 +111,12 @@ class Updates(commands.Cog):
         A send still running then is cancelled; its claim stays in the outbox, resumed at the next start.
         """
         self.outbox.close()
-        running = [task for loop in self.loops if (task := loop.get_task()) is not None and not task.done()]
         for loop in self.loops:
-            loop.stop()
-        if running:
-            await asyncio.wait(running, timeout=timeout)
-        await self.cog_unload()
+            loop.stop()  # no new round
+        if self._busy:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), timeout)
+        await self.cog_unload()  # sleeping loops, and rounds still running after `timeout`, are cancelled
 
     def relevance(self) -> RelevanceIndex:
         """The relevance index of the serving fact base (rebuilt when it changes)."""
