@@ -30,13 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from discord.http import Route
 
-from bot.client import TariffBot
 from bot.core.model import TOPICS
 from bot.core.ratelimit import concurrency_for
 from bot.core.store import Store
 from bot.core.updates.records import UpdateItem
-from tests.fake_discord import TOKEN, FakeDiscord, serve, stop
-from tests.helpers import GUILD_ID, USER_ID, bot_settings, knowledge_service, started
+from tests.discord_http import UNPACED_CONCURRENCY, delivery_bot
+from tests.fake_discord import FakeDiscord, serve, stop
+from tests.helpers import GUILD_ID, USER_ID, bot_settings, started
 
 CHANNEL_BASE = 2_000_000_000_000_000_000
 
@@ -116,19 +116,9 @@ async def realistic(channels: int, updates: int, digest_limit: int, latency: flo
                 await store.subscribe("channel", CHANNEL_BASE + i, GUILD_ID, USER_ID, TOPICS)
             await store.queue_updates([UpdateItem("knowledge", f"bench:{n}", ("tariffs",), f"update {n}")
                                        for n in range(updates)])
-        bot = TariffBot(settings, service=knowledge_service())
-        if not pace:  # as before this version: no pace, 8 sends at once
-            async def free(*args: object) -> None:
-                return None
-
-            bot.pacer.take = bot.pacer.prepay = free  # type: ignore[method-assign]
+        bot = await delivery_bot(settings, paced=bool(pace))
         try:
-            await bot.login(TOKEN)
             cog = bot.get_cog("Updates")
-            for loop in cog.loops:
-                loop.cancel()
-            if not pace:
-                cog.outbox.concurrency = 8
             fake.requests = fake.global_429s = fake.channel_429s = 0
             wall = time.perf_counter()
             messages = 0
@@ -146,7 +136,7 @@ async def realistic(channels: int, updates: int, digest_limit: int, latency: flo
             await stop(fake, server)
     per_channel = [-(-updates // digest_limit)] * channels
     least, least_discord = bound(per_channel, rate, latency), bound(per_channel, 50.0, latency)
-    concurrency = concurrency_for(rate) if pace else 8
+    concurrency = concurrency_for(rate) if pace else UNPACED_CONCURRENCY
     print(f"realistic delivery: {channels} channels x {updates} update(s), digest limit {digest_limit} "
           f"-> {sum(per_channel)} messages; latency {latency * 1000:.0f} ms; "
           f"pace {f'{rate:g} requests/s' if pace else 'none (as before)'}, {concurrency} sends at once")

@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 from discord.http import Route
 
-from bot.client import TariffBot
 from bot.config import load_settings
 from bot.core.ratelimit import BULK_PRIORITY, URGENT, Pacer, concurrency_for
 from bot.http_pacing import paced
-from tests.fake_discord import TOKEN, FakeDiscord, serve, stop
-from tests.helpers import knowledge_service
+from tests.discord_http import delivery_bot
+from tests.fake_discord import FakeDiscord, serve, stop
 from tests.test_delivery_processes import queue, write_config
 
 
@@ -89,28 +88,16 @@ async def deliver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, channels: int
     monkeypatch.setattr(Route, "BASE", fake.base + "/api/v10")
     config = write_config(tmp_path, request_timeout_seconds=20, digest_limit=10)
     await queue(tmp_path / "bot.sqlite3", channels, 1)
-    bot = TariffBot(load_settings(config), service=knowledge_service())
-    if not paced_sends:  # as before: no pace, 8 sends at once
-        bot.pacer.take = bot.pacer.prepay = _free  # type: ignore[method-assign]
+    bot = await delivery_bot(load_settings(config), paced=paced_sends)
     try:
-        await bot.login(TOKEN)
-        cog = bot.get_cog("Updates")
-        for loop in cog.loops:
-            loop.cancel()
-        if not paced_sends:
-            cog.outbox.concurrency = 8
         fake.requests = fake.global_429s = 0
         start = time.monotonic()
-        report = await cog.outbox.drain()
+        report = await bot.get_cog("Updates").outbox.drain()
         elapsed = time.monotonic() - start
     finally:
         await bot.close()
         await stop(fake, server)
     return fake, elapsed, report.messages
-
-
-async def _free(*args: object) -> None:
-    return None
 
 
 async def test_a_burst_to_many_channels_draws_no_global_429(tmp_path: Path,

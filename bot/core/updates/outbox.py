@@ -29,7 +29,7 @@ from bot.core.updates.messages import render_digest
 from bot.core.updates.records import Attempt, Batch, Claim, Deferral, Mark
 
 log = logging.getLogger(__name__)
-LEASE_MARGIN = 1.0  # seconds a digest stays held past its request timeout
+LEASE_MARGIN = 1.0  # seconds a digest stays held past its request timeout (its turn in the pace: < 1 s)
 
 
 class SendRetryable(Exception):
@@ -221,9 +221,6 @@ class Outbox:
                 await self._record(batch, found, report)
                 return
             fresh = True
-        if self.pacer is not None:
-            await self.pacer.prepay()
-            now = self.clock()
         try:
             lease = now + self.request_timeout + LEASE_MARGIN
             await self._begin.submit(Attempt(batch.id, now, lease, fresh))
@@ -231,6 +228,10 @@ class Outbox:
             self._store_failed(exc)
             return
         content = render_digest(batch.texts, ref=batch.nonce)
+        if self.pacer is not None:
+            # the turn is taken last, just before the request: the sends a group commit released together
+            # still leave one by one; and outside the request's timeout
+            await self.pacer.prepay()
         try:
             message_id = await self._timed(self.sender(batch, content))
         except DestinationGone as exc:
