@@ -52,6 +52,8 @@ async def respond(bot: TariffBot, user_id: int, text: str, send: Send, slow_down
         await send({**bot.text_commands[command.name](command.argument), "allowed_mentions": ui.NO_MENTIONS})
         return None
     answer = bot.service.engine.ask(command.argument if command else text)
+    bot.questions[answer.kind] += 1  # counts are logged at INFO (exts/health.py); the text only at DEBUG
+    log.debug("question from user %d: %r -> %s (%.2f)", user_id, text, answer.kind, answer.confidence)
     await send(ui.answer_message(answer))
     if answer.unanswered:
         record_decline(bot, answer)

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import discord
 from discord.ext import commands
 
+from bot import shutdown
 from bot.background import Background
 from bot.config import Settings
 from bot.core.clock import Clock
+from bot.core.ratelimit import Pacer
 from bot.core.service import KnowledgeService
 from bot.core.store import Store
+from bot.http_pacing import trace_config
 from bot.ui import FeedbackButton, SuggestionButton
 
 log = logging.getLogger(__name__)
@@ -29,7 +34,9 @@ EXTENSIONS = (
     "bot.exts.info",
     "bot.exts.subscriptions",
     "bot.exts.updates",
+    "bot.exts.health",
 )
+IGNORED_WHILE_STOPPING = frozenset({"message"})  # new questions are not taken once the bot is stopping
 
 
 def intents() -> discord.Intents:
@@ -96,6 +103,8 @@ class TariffBot(commands.Bot):
         """`clock` is the bot's one clock: the store stamps with it and the update loops schedule by it."""
         for log_filter in (_no_voice_warning, _brief_reconnects):  # added once, however many bots
             logging.getLogger("discord.client").addFilter(log_filter)
+        # every REST request waits for its turn: one pace for all the bot sends (Discord's global limit)
+        self.pacer = Pacer(settings.discord.requests_per_second)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -103,6 +112,7 @@ class TariffBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             # a long rate limit raises RateLimited instead of sleeping inside send(): callers reschedule
             max_ratelimit_timeout=settings.discord.max_ratelimit_seconds or None,
+            http_trace=trace_config(self.pacer),
             **options,
         )
         self.settings = settings
@@ -117,6 +127,9 @@ class TariffBot(commands.Bot):
         self.background = Background()
         # '/tariff japan' typed as a message: command name -> the message that command sends (by extension).
         self.text_commands: dict[str, Callable[[str], dict[str, Any]]] = {}
+        self.questions: Counter[str] = Counter()  # questions answered since the start, by reply kind
+        self.stopping: str | None = None  # why the bot is stopping (a signal's name), once it is
+        self._closing: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         """Open the store (applying migrations), register persistent buttons and load the extensions."""
@@ -130,13 +143,35 @@ class TariffBot(commands.Bot):
         gc.collect()
         gc.freeze()
 
+    def stop(self, reason: str) -> None:
+        """Begin a graceful stop (a signal's handler calls this): see `close`."""
+        log.info("%s received: stopping", reason)
+        self.stopping = self.stopping or reason
+        if self._closing is None:
+            self._closing = asyncio.create_task(self._close(), name="tariffbot:close")
+
     async def close(self) -> None:
-        """Disconnect, give pending writes a moment, and close the store."""
+        """Stop taking new work, let in-flight replies and deliveries finish (`bot.shutdown`), disconnect,
+        give the background writes a moment, and close the store; safe to call again while it runs."""
+        if self._closing is None:
+            self._closing = asyncio.create_task(self._close(), name="tariffbot:close")
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
+        self.stopping = self.stopping or "close"
         try:
+            await shutdown.finish_work(self, shutdown.GRACE_SECONDS)
             await super().close()
-            await self.background.wait(timeout=5)
+            await self.background.wait(timeout=shutdown.WRITES_SECONDS)
+            await self.pacer.close()
         finally:
             await self.store.close()
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """discord.py's event dispatch, except new messages once the bot is stopping."""
+        if self.stopping and event_name in IGNORED_WHILE_STOPPING:
+            return
+        super().dispatch(event_name, *args, **kwargs)
 
     async def on_message(self, message: discord.Message, /) -> None:
         """No prefix commands: questions are handled by the questions extension."""

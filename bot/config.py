@@ -1,22 +1,26 @@
-"""Settings from `config.yaml`: typed, defaulted, validated; relative paths resolved against the file.
+"""Settings from `config.yaml` and `TARIFFBOT_*` variables: typed, defaulted, checked; paths resolved.
 
-The sections the core needs are defined in `bot.core.settings`; only Discord's are defined here.
+The sections the core needs are defined in `bot.core.settings`; Discord's and the health check's here.
+Types and ranges are checked by `bot.validation`; relative paths are resolved against the config file.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 import yaml
 
-from bot.core.settings import EngineSettings, FeedSettings, UpdateSettings
+from bot.core.settings import EngineSettings, UpdateSettings
 from bot.core.yamlsafe import Limits
-from bot.paths import default_config_path
+from bot.paths import CONFIG_ENV, default_config_path
+from bot.validation import Invalid, convert, env_name, env_overrides, from_env, section
 
-DATABASE_ENV = "TARIFFBOT_DATABASE"
+DATABASE_ENV = env_name("database")  # TARIFFBOT_DATABASE
 TOKEN_ENV = "DISCORD_TOKEN"  # the bot token comes only from the environment, never from config.yaml
 
 
@@ -35,6 +39,16 @@ class DiscordSettings:
     sync_guild: int | None = None
     max_ratelimit_seconds: float = 30.0
     gateway_timeout_seconds: float = 15.0
+    # One pace for every request the bot makes (Discord allows 50 per second in all).
+    requests_per_second: float = 45.0
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    """The running bot's heartbeat, read by `tariffbot health`."""
+
+    heartbeat_seconds: float = 15.0
+    stale_seconds: float = 90.0
 
 
 @dataclass(frozen=True)
@@ -45,97 +59,122 @@ class Settings:
     database: Path
     cache_dir: Path | None = None
     log_level: str = "INFO"
+    log_format: str = "text"
     engine: EngineSettings = field(default_factory=EngineSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     updates: UpdateSettings = field(default_factory=UpdateSettings)
     knowledge_limits: Limits = field(default_factory=Limits)
+    health: HealthSettings = field(default_factory=HealthSettings)
 
 
-def _section(cls: type, data: Any, name: str) -> Any:
-    """Build a settings dataclass from a mapping, rejecting unknown keys and wrong types."""
-    if data is None:
-        return cls()
-    if not isinstance(data, dict):
-        raise ConfigError(f"{name}: must be a mapping")
-    known = {f.name: f for f in fields(cls)}
-    unknown = set(data) - set(known)
-    if unknown:
-        raise ConfigError(f"{name}: unknown setting(s) {', '.join(sorted(map(str, unknown)))}")
-    values = {}
-    for key, value in data.items():
-        default = getattr(cls(), key)
-        if key == "feeds":
-            value = tuple(_feed(item, f"{name}.feeds[{i}]") for i, item in enumerate(value or []))
-        elif key == "watched_channels":
-            if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
-                raise ConfigError(f"{name}.{key}: must be a list of channel ids")
-            value = tuple(value)
-        elif key == "answer_threshold":
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1
-            ):
-                raise ConfigError(
-                    f"{name}.{key}: must be a number between 0 and 1, or null for the fitted one"
-                )
-        elif key == "sync_guild":
-            if value is not None and not isinstance(value, int):
-                raise ConfigError(f"{name}.{key}: must be a guild id or null")
-        elif isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise ConfigError(f"{name}.{key}: must be true or false")
-        elif isinstance(default, int | float):
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ConfigError(f"{name}.{key}: must be a non-negative number")
-            value = type(default)(value)
-        values[key] = value
-    return cls(**values)
+# Top-level settings that are not sections: their types as written in config.yaml, and defaults.
+_TOP: dict[str, tuple[Any, Any]] = {
+    "knowledge_dir": (str, "knowledge"),
+    "database": (str, "data/tariffbot.sqlite3"),
+    "cache_dir": (str | None, "data/cache"),
+    "log_level": (str, "INFO"),
+    "log_format": (str, "text"),
+}
+_SECTIONS: dict[str, type] = {
+    "engine": EngineSettings,
+    "discord": DiscordSettings,
+    "updates": UpdateSettings,
+    "knowledge_limits": Limits,
+    "health": HealthSettings,
+}
 
 
-def _feed(item: Any, name: str) -> FeedSettings:
-    if not isinstance(item, dict) or set(item) != {"name", "url"}:
-        raise ConfigError(f"{name}: must be {{name: TEXT, url: URL}}")
-    if not str(item["url"]).startswith(("http://", "https://")):
-        raise ConfigError(f"{name}: url must start with http:// or https://")
-    return FeedSettings(str(item["name"]), str(item["url"]))
+def setting_names() -> set[str]:
+    """Every setting's dotted name (`log_level`, `engine.answer_threshold`, ...)."""
+    fields = {f"{name}.{f.name}" for name, cls in _SECTIONS.items() for f in dataclasses.fields(cls)}
+    return set(_TOP) | fields
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Read the config file (default: $TARIFFBOT_CONFIG or the project's config.yaml)."""
-    path = (path or default_config_path()).resolve()
+def _kind(dotted: str) -> Any:
+    """The type of a setting."""
+    if dotted in _TOP:
+        return _TOP[dotted][0]
+    name, key = dotted.split(".", 1)
+    return get_type_hints(_SECTIONS[name])[key]
+
+
+def _shown_path(path: Path) -> str:
+    """The config file as people know it: relative to the current folder when inside it (display only)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The file's mapping of settings (unknown names refused)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+        raise ConfigError(f"{_shown_path(path)}: cannot read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+        raise ConfigError(f"{_shown_path(path)}: invalid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: top level must be a mapping")
-    base = path.parent
-    top = {
-        "knowledge_dir",
-        "database",
-        "cache_dir",
-        "log_level",
-        "engine",
-        "discord",
-        "updates",
-        "knowledge_limits",
-    }
-    unknown = set(data) - top
+        raise ConfigError(f"{_shown_path(path)}: the top level must be a mapping of settings")
+    unknown = set(data) - set(_TOP) - set(_SECTIONS)
     if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(map(str, unknown)))}")
-    database = os.environ.get(DATABASE_ENV) or data.get("database") or "data/tariffbot.sqlite3"
-    settings = Settings(
-        knowledge_dir=base / str(data.get("knowledge_dir") or "knowledge"),
-        database=base / str(database),
-        cache_dir=None
-        if "cache_dir" in data and data["cache_dir"] is None
-        else base / str(data.get("cache_dir") or "data/cache"),
-        log_level=str(data.get("log_level") or "INFO").upper(),
-        engine=_section(EngineSettings, data.get("engine"), "engine"),
-        discord=_section(DiscordSettings, data.get("discord"), "discord"),
-        updates=_section(UpdateSettings, data.get("updates"), "updates"),
-        knowledge_limits=_section(Limits, data.get("knowledge_limits"), "knowledge_limits"),
-    )
-    return settings
+        raise ConfigError(f"{_shown_path(path)}: unknown setting(s) {', '.join(sorted(map(str, unknown)))}")
+    return data
 
+
+def _apply_env(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
+    """Put the environment's settings into `data`; returns the variable that set each dotted name."""
+    try:
+        found = env_overrides(environ, setting_names(), ignore=frozenset({CONFIG_ENV}))
+    except Invalid as exc:
+        raise ConfigError(str(exc)) from None
+    sources = {}
+    for dotted, (variable, text) in found.items():
+        value = from_env(_kind(dotted), text)
+        if "." in dotted:
+            name, key = dotted.split(".", 1)
+            current = data.get(name)
+            data[name] = {**(current if isinstance(current, dict) else {}), key: value}
+        else:
+            data[dotted] = value
+        sources[dotted] = variable
+    return sources
+
+
+def _checked(data: dict[str, Any], sources: dict[str, str], where: str) -> dict[str, Any]:
+    """Every value checked for type and range; the first bad one is one ConfigError line."""
+    values: dict[str, Any] = {}
+    for dotted, (kind, default) in _TOP.items():
+        try:
+            values[dotted] = convert(dotted, kind, data.get(dotted, default))
+        except Invalid as exc:
+            raise ConfigError(f"{sources.get(dotted, where)}: {dotted}: {exc}") from None
+    for name, cls in _SECTIONS.items():
+        try:
+            values[name] = cls(**section(cls, data.get(name), name))
+        except Invalid as exc:
+            dotted = str(exc).split(":", 1)[0]
+            raise ConfigError(f"{sources.get(dotted, where)}: {exc}") from None
+    health = values["health"]
+    if health.stale_seconds <= health.heartbeat_seconds:
+        raise ConfigError(f"{sources.get('health.stale_seconds', where)}: health.stale_seconds: must be more "
+                          f"than health.heartbeat_seconds ({health.heartbeat_seconds:g}) "
+                          f"(got {health.stale_seconds:g})")
+    return values
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the config file (default: $TARIFFBOT_CONFIG or the project's config.yaml), then the
+    environment's `TARIFFBOT_SECTION__KEY` overrides; every value is checked (ConfigError: one line)."""
+    path = (path or default_config_path()).resolve()
+    data = _read(path)
+    sources = _apply_env(data, os.environ if environ is None else environ)
+    values = _checked(data, sources, _shown_path(path))
+    base = path.parent
+    cache_dir = values.pop("cache_dir")
+    return Settings(
+        knowledge_dir=base / values.pop("knowledge_dir"),
+        database=base / values.pop("database"),
+        cache_dir=None if cache_dir is None else base / cache_dir,
+        **values,
+    )

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from bot import exitcodes
+from bot import exitcodes, stopping
 from bot.config import TOKEN_ENV, Settings
 from bot.core.instance import AlreadyRunning, InstanceLock
 from bot.core.loader import KnowledgeError
@@ -59,7 +59,7 @@ def _guarded(work: Callable[[str], Coroutine[Any, Any, int]], token: str) -> int
     import discord
 
     try:
-        return asyncio.run(work(token))
+        return stopping.run_async(work(token))
     except discord.LoginFailure:
         return _fail(f"Discord rejected the token in {TOKEN_ENV} (check it in the developer portal).")
     except discord.PrivilegedIntentsRequired:
@@ -110,9 +110,14 @@ def run(settings: Settings) -> int:
         from bot.client import TariffBot
 
         async with TariffBot(settings) as bot:
+            stopping.on_stop(bot.stop)  # SIGTERM / SIGINT: a graceful stop (also as PID 1 in a container)
+            if stopping.requested():  # one came while starting
+                bot.stop(stopping.requested() or "")
             await bot.login(token)
-            await probe_gateway(bot, settings.discord.gateway_timeout_seconds)
-            await bot.connect()
+            if not bot.stopping:
+                await probe_gateway(bot, settings.discord.gateway_timeout_seconds)
+            if not bot.stopping:
+                await bot.connect()
         return 0
 
     try:

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
-from tests.helpers import APP_ID, BOT_ID, TIMESTAMP, USER_ID, user
+from tests.helpers import APP_ID, BOT_ID, TIMESTAMP, USER_ID, guild, ready, user
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 TOKEN = "MTIz.fake-token-for-tests.not-secret"
@@ -50,13 +51,26 @@ class FakeDiscord:
     max_delay: float = 0.0  # random delay before answering a POST (so kills land mid-request)
     faults: dict[int, str] = field(default_factory=dict)
     gateway_close: int | None = None
+    heartbeat_ms: int = 45000
+    gateway_closes: list[int | None] = field(default_factory=list)
+    identified: int = 0
     messages: list[Posted] = field(default_factory=list)
     posts: Counter = field(default_factory=Counter)  # channel -> POST requests
     deduplicated: int = 0  # POSTs answered with an existing message (nonce rule)
     history_reads: int = 0
     base: str = ""
     released: asyncio.Event = field(default_factory=asyncio.Event)  # ends hanging requests
+    limits: bool = False
+    global_limit: int = 50
+    channel_limit: int = 5
+    channel_window: float = 5.0
+    latency: float = 0.0
+    requests: int = 0  # API requests received
+    global_429s: int = 0
+    channel_429s: int = 0
     _seq: int = 0
+    _arrivals: deque = field(default_factory=deque)  # times of the API requests in the last second
+    _windows: dict = field(default_factory=dict)  # channel -> (window start, messages in it)
 
     def snowflake(self) -> int:
         self._seq += 1
@@ -68,8 +82,64 @@ class FakeDiscord:
                 "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
                 "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": [], "nonce": m.nonce}
 
+    def _global_429(self, now: float) -> web.Response | None:
+        while self._arrivals and self._arrivals[0] <= now - 1.0:
+            self._arrivals.popleft()
+        if len(self._arrivals) >= self.global_limit:
+            self.global_429s += 1
+            retry = max(0.001, self._arrivals[0] + 1.0 - now)
+            headers = {"Retry-After": str(math.ceil(retry)), "X-RateLimit-Global": "true",
+                       "X-RateLimit-Scope": "global"}
+            return _json({"message": "You are being rate limited.", "retry_after": retry, "global": True},
+                         status=429, headers=headers)
+        self._arrivals.append(now)
+        return None
+
+    def _channel_headers(self, request: web.Request, now: float) -> tuple[dict[str, str], bool]:
+        """The message limit's headers for a POST to a channel, and whether it is over the limit."""
+        channel = int(request.match_info["channel"])
+        start, count = self._windows.get(channel, (now, 0))
+        if now - start >= self.channel_window:
+            start, count = now, 0
+        over = count >= self.channel_limit
+        if not over:
+            count += 1
+            self._windows[channel] = (start, count)
+        reset_after = max(0.001, start + self.channel_window - now)
+        headers = {"X-RateLimit-Limit": str(self.channel_limit),
+                   "X-RateLimit-Remaining": str(max(0, self.channel_limit - count)),
+                   "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+                   "X-RateLimit-Reset-After": f"{reset_after:.3f}", "X-RateLimit-Bucket": "channel-messages"}
+        return headers, over
+
+    @web.middleware
+    async def enforce(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Discord's global and per-channel limits, and the network's latency (with `limits`)."""
+        if not self.limits or not request.path.startswith("/api/"):
+            return await handler(request)
+        now = time.monotonic()
+        self.requests += 1
+        refused = self._global_429(now)
+        headers: dict[str, str] = {}
+        if refused is None and request.method == "POST" and request.path.endswith("/messages"):
+            headers, over = self._channel_headers(request, now)
+            if over:
+                self.channel_429s += 1
+                retry = float(headers["X-RateLimit-Reset-After"])
+                refused = _json({"message": "You are being rate limited.", "retry_after": retry,
+                                 "global": False}, status=429,
+                                headers={**headers, "Retry-After": str(math.ceil(retry)),
+                                         "X-RateLimit-Scope": "user"})
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if refused is not None:
+            return refused
+        response = await handler(request)
+        response.headers.update(headers)
+        return response
+
     def app(self) -> web.Application:
-        app = web.Application()
+        app = web.Application(middlewares=[self.enforce])
         api = "/api/v10"
         app.router.add_get(f"{api}/users/@me", self.me)
         app.router.add_get(f"{api}/oauth2/applications/@me", self.application)
@@ -153,12 +223,27 @@ class FakeDiscord:
     async def gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None}))
-        async for msg in ws:
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None,
+                                      "t": None}))
+        sequence = 0
+        close_code = None
+        while True:
+            msg = await ws.receive()
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                close_code = msg.data if msg.type is WSMsgType.CLOSE else None
+                break
             data = json.loads(msg.data)
             if data.get("op") == 2 and self.gateway_close is not None:
                 await ws.close(code=self.gateway_close, message=b"closed by the fake gateway")
                 break
+            if data.get("op") == 2:
+                self.identified += 1
+                for event, payload in (("READY", ready()), ("GUILD_CREATE", guild())):
+                    sequence += 1
+                    await ws.send_str(json.dumps({"op": 0, "t": event, "s": sequence, "d": payload}))
+            elif data.get("op") == 1:
+                await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+        self.gateway_closes.append(close_code if close_code is not None else ws.close_code)
         return ws
 
     def per_channel_texts(self) -> Counter:

@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
 import discord
 import pytest
@@ -28,11 +28,12 @@ DECLINED = "what is the tariff on vietnamese shoes"  # a real question the artic
 
 
 @pytest.fixture
-def locked(harness: Harness) -> Iterator[subprocess.Popen[str]]:
+async def locked(harness: Harness) -> AsyncIterator[subprocess.Popen[str]]:
     """Another process holding the bot database's write lock; `.stdin.write` releases it."""
-    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(harness.bot.settings.database)],
+    locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(harness.bot.settings.database)],  # noqa: ASYNC220
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert locker.stdout.readline().strip() == "locked"
+    # wait without blocking the event loop: the bot's own writes (its heartbeat) must be able to commit
+    assert (await asyncio.to_thread(locker.stdout.readline)).strip() == "locked"
     harness.bot.background.delays = (0.1,) * 50  # retry often, so the test does not wait
     yield locker
     locker.kill()

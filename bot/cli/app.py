@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import exitcodes
+from bot import exitcodes, logs, stopping
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.core.loader import KnowledgeError, load_knowledge
 from bot.core.store import StoreError
@@ -64,6 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     source = poll.add_mutually_exclusive_group()
     source.add_argument("--url", help="preview this feed instead of the configured ones (nothing is queued)")
     source.add_argument("--file", type=Path, help="preview a saved RSS or Atom file (nothing is queued)")
+    sub.add_parser("health", help="one line on the running bot; exit 0 only when alive and connected")
+    backup = sub.add_parser("backup", help="write a consistent copy of the database (safe while it runs)")
+    backup.add_argument("file", type=Path, help="where to write the copy (replaced if it exists)")
+    restore = sub.add_parser("restore", help="replace the database by a backup (the bot must be stopped)")
+    restore.add_argument("file", type=Path, help="the backup to restore")
     return parser
 
 
@@ -87,7 +92,11 @@ def cmd_ask(settings: Settings, args: argparse.Namespace) -> int:
     """Answer questions from the arguments or stdin, as text or JSON lines."""
     engine = _service(settings).engine
     if args.question == ["-"]:
-        for line in sys.stdin:
+        while not stopping.requested():  # a stop signal ends the stream after the answer being written
+            with stopping.reading():
+                line = sys.stdin.readline()
+            if not line:
+                break
             answer = engine.ask(line.rstrip("\r\n"))
             if args.json:
                 print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
@@ -178,6 +187,27 @@ def cmd_feeds(settings: Settings, args: argparse.Namespace) -> int:
     return poll(settings, _service(settings), dry_run=args.dry_run, url=args.url, file=args.file)
 
 
+def cmd_health(settings: Settings, args: argparse.Namespace) -> int:
+    """Is the running bot alive and connected?"""
+    from bot.cli.operations import health
+
+    return health(settings)
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    """Copy the database with SQLite's online backup API."""
+    from bot.cli.operations import backup
+
+    return backup(settings, args.file)
+
+
+def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Put a backup in the database's place."""
+    from bot.cli.operations import restore
+
+    return restore(settings, args.file)
+
+
 def cmd_default(settings: Settings, args: argparse.Namespace) -> int:
     """The main job: the Discord bot with a token, else the offline chat."""
     if os.environ.get(TOKEN_ENV):
@@ -200,8 +230,14 @@ COMMANDS = {
     "reload": cmd_reload,
     "updates": cmd_updates,
     "feeds": cmd_feeds,
+    "health": cmd_health,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
     None: cmd_default,
 }
+# Commands that do one job and end: a stop signal cancels them (exit 1); the others end cleanly (exit 0).
+ONE_SHOT = frozenset({"check", "tariff", "sync", "unanswered", "reload", "updates", "feeds", "health",
+                      "backup", "restore"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -210,17 +246,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
-        print(f"config error: {exc}", file=sys.stderr)
+        print(exc, file=sys.stderr)
         return exitcodes.USAGE
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    logs.setup(settings.log_level, settings.log_format, secrets=[os.environ.get(TOKEN_ENV, "").strip()])
     try:
-        return COMMANDS[args.command](settings, args)
+        with stopping.stop_requests():
+            return COMMANDS[args.command](settings, args)
     except StoreError as exc:  # a corrupt, locked or full database: one line, never a traceback
         print(f"error: {exc}", file=sys.stderr)
         return exitcodes.DATABASE
-    except KeyboardInterrupt:
-        return 130
+    except stopping.Stopped as exc:
+        if args.command in ONE_SHOT:  # stopped before it finished: say so (nothing half-done is kept)
+            print(f"{exc} before it finished; nothing half-done was kept", file=sys.stderr)
+            return exitcodes.FAILURE
+        return exitcodes.OK  # a service or a conversation: stopping is how it ends
     except BrokenPipeError:
         return 0

@@ -6,6 +6,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from bot import stopping
 from bot.cli.tables import tariff_table
 from bot.core.answer import Kind, human_date
 from bot.core.model import Fact
@@ -38,16 +39,18 @@ def chat(service: KnowledgeService, stdin: TextIO, stdout: TextIO) -> int:
             import readline  # noqa: F401  (line editing and history where available)
     print(BANNER, file=stdout)
     conversation = Conversation()
-    while True:
+    while not stopping.requested():  # a stop signal while answering: the answer is written, then it ends
         if interactive:
             try:
-                line = input(PROMPT)
+                with stopping.reading():
+                    line = input(PROMPT)
             except EOFError:
                 print(file=stdout)
                 return 0
         else:
             print(PROMPT, end="", file=stdout, flush=True)
-            line = stdin.readline()
+            with stopping.reading():
+                line = stdin.readline()
             if not line:
                 print(file=stdout)
                 return 0
@@ -56,6 +59,7 @@ def chat(service: KnowledgeService, stdin: TextIO, stdout: TextIO) -> int:
             return 0
         if reply:
             print(reply, end="\n\n", file=stdout, flush=True)
+    return 0
 
 
 def respond(service: KnowledgeService, line: str, conversation: Conversation | None = None) -> str | None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from bot.cli.tables import declined_table
 from bot.config import Settings
 from bot.core.store import DeclinedQuestion, Store
+from bot.stopping import run_async
 
 
 async def _declined(settings: Settings) -> list[DeclinedQuestion]:
@@ -16,7 +15,7 @@ async def _declined(settings: Settings) -> list[DeclinedQuestion]:
 
 def unanswered(settings: Settings) -> int:
     """Print declined questions, most frequent first; 0 even when there are none."""
-    rows = asyncio.run(_declined(settings))
+    rows = run_async(_declined(settings))
     if not rows:
         print("No declined questions yet.")
         return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 
@@ -13,6 +12,7 @@ from bot.core.store import Store
 from bot.core.updates.changes import KnowledgeCheck, check_knowledge
 from bot.core.updates.messages import render_digest
 from bot.core.updates.records import Batch, Change, DeliveryPlan, FeedState
+from bot.stopping import run_async
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def reload(settings: Settings, *, allow_removals: bool = False) -> int:
         async with Store(settings.database) as store:
             return await check_knowledge(store, lambda: _loader(settings), max_removals=limit)
 
-    check = asyncio.run(run())
+    check = run_async(run())
     if not check.ok:
         print("fact base rejected; nothing queued, the previous version keeps serving:", file=sys.stderr)
         print("\n".join(check.problems), file=sys.stderr)
@@ -115,7 +115,7 @@ def show_updates(settings: Settings, dry_run: bool = False) -> int:
                                                 max_removals=settings.updates.max_removals)
             return plan, feeds, preview
 
-    plan, feeds, preview = asyncio.run(run())
+    plan, feeds, preview = run_async(run())
     print_plan(plan, dry_run=dry_run)
     _print_failing(feeds)
     if preview is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ from discord.ext import commands, tasks
 
 from bot import ui
 from bot.core.logonce import ErrorLog
+from bot.core.ratelimit import concurrency_for
 from bot.core.store import StoreError
 from bot.core.updates.changes import KnowledgeCheck, check_knowledge
 from bot.core.updates.feeds import FeedPoller
@@ -52,10 +54,15 @@ class Updates(commands.Cog):
         self.outbox = Outbox(bot.store, self.send, finder=self.find, digest_limit=settings.digest_limit,
                              clock=clock, base_delay=max(settings.delivery_seconds, MIN_INTERVAL),
                              request_timeout=settings.request_timeout_seconds,
-                             nonce_window=settings.nonce_window_seconds, ready=self.serving)
+                             nonce_window=settings.nonce_window_seconds, ready=self.serving,
+                             concurrency=concurrency_for(bot.settings.discord.requests_per_second),
+                             pacer=bot.pacer)
         self.poller = FeedPoller(bot.store, settings, lambda: bot.service.relevance, clock=clock,
                                  session=session)
         self.errors = ErrorLog(log)
+        self._busy = 0  # loop rounds under way (a stop waits for them, not for sleeping loops)
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.knowledge_loop = self._loop(self.check_on_timer, settings.knowledge_check_seconds)
         self.feed_loop = self._loop(self.poll_feeds, min(settings.feed_poll_seconds, FEED_TICK_MAX))
         self.delivery_loop = self._loop(self.deliver, settings.delivery_seconds)
@@ -63,6 +70,8 @@ class Updates(commands.Cog):
 
     def _loop(self, work: Callable[[], Awaitable[object]], seconds: float) -> tasks.Loop:
         async def tick() -> None:
+            self._busy += 1
+            self._idle.clear()
             try:
                 await work()
             except StoreError as exc:  # one line per distinct error per interval, not a traceback a tick
@@ -70,6 +79,10 @@ class Updates(commands.Cog):
             except Exception as exc:
                 self.errors.report(logging.ERROR, f"update loop {work.__name__} failed: "
                                    f"{type(exc).__name__}: {exc}; it runs again next time", exc=exc)
+            finally:
+                self._busy -= 1
+                if not self._busy:
+                    self._idle.set()
 
         return tasks.loop(seconds=max(seconds, MIN_INTERVAL), name=f"tariffbot:{work.__name__}")(tick)
 
@@ -90,6 +103,19 @@ class Updates(commands.Cog):
             loop.cancel()
         await asyncio.gather(*tasks_, return_exceptions=True)
         await self.poller.close()
+
+    async def stop_work(self, timeout: float) -> None:  # noqa: ASYNC109 (a deadline for the loops)
+        """At shutdown: claim no more digests, let the loops finish their round within `timeout`.
+
+        A send still running then is cancelled; its claim stays in the outbox, resumed at the next start.
+        """
+        self.outbox.close()
+        for loop in self.loops:
+            loop.stop()  # no new round
+        if self._busy:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), timeout)
+        await self.cog_unload()  # sleeping loops, and rounds still running after `timeout`, are cancelled
 
     async def check_knowledge(self, *, allow_removals: bool = False, settle: bool = False) -> KnowledgeCheck:
         """Reload knowledge/ (a broken one keeps the old serving), serve it, and queue what changed."""

@@ -2,12 +2,13 @@
 
 from bot.core.store.database import StoreError
 from bot.core.store.feeds import FeedQueries
+from bot.core.store.health import HealthQueries
 from bot.core.store.knowledge import KnowledgeQueries
 from bot.core.store.questions import DeclinedQuestion, QuestionQueries, Vote
 from bot.core.store.subscriptions import SubscriptionQueries
 
 
-class Store(QuestionQueries, SubscriptionQueries, FeedQueries, KnowledgeQueries):
+class Store(QuestionQueries, SubscriptionQueries, FeedQueries, KnowledgeQueries, HealthQueries):
     """Every query of the bot and the command line, on one connection (see the section modules)."""
 
 

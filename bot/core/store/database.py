@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 MIGRATIONS = files("bot.core") / "migrations"
+MIGRATION_BACKUPS = 3  # copies kept beside the database, each taken before migrations changed it
 
 
 class StoreError(Exception):
@@ -51,9 +52,10 @@ class Database:
     """
 
     def __init__(self, path: Path, *, clock: Clock = time.time, retries: int = 5,
-                 retry_delay: float = 0.05) -> None:
+                 retry_delay: float = 0.05, readonly: bool = False) -> None:
         self.path = path
         self.clock = clock
+        self.readonly = readonly  # for readers beside the bot (`tariffbot health`): never creates or migrates
         self.retries = retries
         self.retry_delay = retry_delay
         self._db: aiosqlite.Connection | None = None
@@ -72,7 +74,9 @@ class Database:
         return stamp(self.clock())
 
     async def open(self) -> Self:
-        """Open (creating folders and file) and apply pending migrations."""
+        """Open (creating folders and file) and apply pending migrations; read-only: open what exists."""
+        if self.readonly:
+            return await self._open_readonly()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = await aiosqlite.connect(self.path, timeout=5)
@@ -87,6 +91,23 @@ class Database:
         except (OSError, sqlite3.Error) as exc:
             await self.close()
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        return self
+
+    async def _open_readonly(self) -> Self:
+        if not self.path.is_file():
+            raise StoreError(f"no database at {self.path}")
+        try:
+            self._db = await aiosqlite.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+            self._db.row_factory = aiosqlite.Row
+            await self._db.execute("PRAGMA busy_timeout=5000")
+            version, latest = await self.schema_version(), len(migrations())
+        except (OSError, sqlite3.Error) as exc:
+            await self.close()
+            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+        if version < latest:
+            await self.close()
+            raise StoreError(f"the database {self.path} is at schema {version}, this tariffbot needs "
+                             f"{latest}: start the bot (or any command) once to migrate it")
         return self
 
     async def close(self) -> None:
@@ -118,9 +139,15 @@ class Database:
 
     async def _migrate(self) -> None:
         current = await self.schema_version()
-        for number, item in migrations():
-            if number <= current:
-                continue
+        pending = [(number, item) for number, item in migrations() if number > current]
+        if pending and current > 0:  # an existing database is about to change: keep a copy beside it first
+            from bot.core.store.backup import backup_beside  # (it imports this module)
+
+            copied = await asyncio.to_thread(backup_beside, self.path, "before-migration", MIGRATION_BACKUPS,
+                                             self.clock())
+            log.info("backed up the database (schema %d) to %s before migrating it to %d", current,
+                     copied.path.name, pending[-1][0])
+        for number, item in pending:
             log.info("applying migration %s", item.name)
             script = item.read_text(encoding="utf-8")
             await self.db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")

@@ -22,13 +22,14 @@ from typing import Protocol
 
 from bot.core.clock import Clock
 from bot.core.logonce import ErrorLog
+from bot.core.ratelimit import BULK, Pacer
 from bot.core.store import StoreError
 from bot.core.updates.group import GroupWriter
 from bot.core.updates.messages import render_digest
 from bot.core.updates.records import Attempt, Batch, Claim, Deferral, Mark
 
 log = logging.getLogger(__name__)
-LEASE_MARGIN = 1.0  # seconds a digest stays held past its request timeout
+LEASE_MARGIN = 1.0  # seconds a digest stays held past its request timeout (its turn in the pace: < 1 s)
 
 
 class SendRetryable(Exception):
@@ -114,6 +115,7 @@ class Outbox:
         request_timeout: float = 20.0,
         nonce_window: float = 60.0,
         ready: Callable[[str | None], Awaitable[bool]] | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
@@ -128,6 +130,7 @@ class Outbox:
         self.request_timeout = request_timeout
         self.nonce_window = nonce_window
         self.ready = ready
+        self.pacer = pacer  # each send takes its turn before its request timeout starts
         self.errors = ErrorLog(log)
         self.health: str | None = None  # None while delivery works; else why it is held
         self._draining = asyncio.Lock()  # one drain at a time, so a digest is never sent twice at once
@@ -135,9 +138,14 @@ class Outbox:
         self._store_failures = 0
         self._held_until = 0.0
         self._stop = False
+        self._closing = False  # the process is stopping: no new digest is claimed or sent
         # concurrent sends share their transactions (group commit); nothing waits for company
         self._begin: GroupWriter[Attempt] = GroupWriter(self.store.begin_attempts)
         self._mark: GroupWriter[Mark] = GroupWriter(lambda marks: self.store.mark_sent(marks))
+
+    def close(self) -> None:
+        """Claim and start no more sends (the process is stopping); sends under way go on."""
+        self._closing = True
 
     def backoff(self, attempts: int) -> float:
         """Seconds before the next attempt after `attempts` failures (exponential, capped)."""
@@ -160,9 +168,10 @@ class Outbox:
         queue: list[Batch] = []
         try:
             while True:
-                if not queue and not self._stop:
+                stopped = self._stop or self._closing
+                if not queue and not stopped:
                     queue = await self._claim(tuple(running.values()))
-                while queue and len(running) < self.concurrency and not self._stop:
+                while queue and len(running) < self.concurrency and not (self._stop or self._closing):
                     batch = queue.pop(0)
                     running[asyncio.create_task(self._deliver(batch, report))] = batch.id
                 if not running:
@@ -191,6 +200,7 @@ class Outbox:
 
     async def _deliver(self, batch: Batch, report: DeliveryReport) -> None:
         """One digest: check if it may be posted already, record the attempt, send, mark or reschedule."""
+        BULK.set(True)  # its requests wait behind replies for their turn (this task's context only)
         now = self.clock()
         fresh = False
         if batch.maybe_sent_since is not None and now + self.request_timeout >= (
@@ -218,6 +228,10 @@ class Outbox:
             self._store_failed(exc)
             return
         content = render_digest(batch.texts, ref=batch.nonce)
+        if self.pacer is not None:
+            # the turn is taken last, just before the request: the sends a group commit released together
+            # still leave one by one; and outside the request's timeout
+            await self.pacer.prepay()
         try:
             message_id = await self._timed(self.sender(batch, content))
         except DestinationGone as exc:
