@@ -5,6 +5,7 @@ The sections the core needs are defined in `bot.core.settings`; only Discord's a
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -35,6 +36,9 @@ class DiscordSettings:
     sync_guild: int | None = None
     max_ratelimit_seconds: float = 30.0
     gateway_timeout_seconds: float = 15.0
+    # A server's curator channel is told when a question was declined this many times (0: never);
+    # each server may change it with /settings curators.
+    curator_notice_after: int = 5
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ def _section(cls: type, data: Any, name: str) -> Any:
         default = getattr(cls(), key)
         if key == "feeds":
             value = tuple(_feed(item, f"{name}.feeds[{i}]") for i, item in enumerate(value or []))
+        elif key == "feed_allowed_networks":
+            value = _networks(value, f"{name}.{key}")
         elif key == "watched_channels":
             if not isinstance(value, list) or not all(isinstance(v, int) for v in value):
                 raise ConfigError(f"{name}.{key}: must be a list of channel ids")
@@ -89,6 +95,18 @@ def _section(cls: type, data: Any, name: str) -> Any:
             value = type(default)(value)
         values[key] = value
     return cls(**values)
+
+
+def _networks(value: Any, name: str) -> tuple[str, ...]:
+    """CIDR networks (e.g. 127.0.0.1/32) that servers' feeds may reach although they are not public."""
+    if not isinstance(value, list):
+        raise ConfigError(f"{name}: must be a list of networks, e.g. [10.0.0.0/8]")
+    for item in value:
+        try:
+            ipaddress.ip_network(str(item), strict=False)
+        except ValueError:
+            raise ConfigError(f"{name}: {item!r} is not a network (e.g. 10.0.0.0/8)") from None
+    return tuple(str(item) for item in value)
 
 
 def _feed(item: Any, name: str) -> FeedSettings:

@@ -207,7 +207,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
             await send_ephemeral(interaction, "Thanks, noted." if self.helpful
                                  else "Thanks, noted: a curator will look at this answer.")
             bot.background.write("a feedback vote", lambda: bot.store.record_feedback(
-                self.fact_id, question, self.helpful))
+                self.fact_id, question, self.helpful, interaction.guild_id))
         except Exception:
             log.exception("feedback button %s failed", self.fact_id)
             await send_ephemeral(interaction, ERROR_TEXT)

@@ -33,7 +33,7 @@ class Ask(commands.Cog):
         async def slow_down(retry: float) -> None:
             await ui.send_ephemeral(interaction, cooldown_text(retry))
 
-        await respond(self.bot, interaction.user.id, question, send, slow_down)
+        await respond(self.bot, interaction.user.id, question, send, slow_down, interaction.guild_id)
 
 
 async def setup(bot: TariffBot) -> None:
