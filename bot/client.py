@@ -30,6 +30,9 @@ EXTENSIONS = (
     "bot.exts.people",
     "bot.exts.info",
     "bot.exts.subscriptions",
+    "bot.exts.settings",
+    "bot.exts.feeds",
+    "bot.exts.curators",
     "bot.exts.updates",
 )
 

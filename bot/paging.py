@@ -15,6 +15,7 @@ from typing import Any
 
 import discord
 
+from bot.checks import Refusal
 from bot.core.text import clip
 from bot.ui import COLOUR, ERROR_TEXT, send_ephemeral, tariffbot
 
@@ -23,10 +24,6 @@ PER_PAGE = 10
 MAX_DESCRIPTION = 4000  # of Discord's 4,096
 MAX_FIELDS_CHARS = 5000  # of an embed's 6,000 characters in all
 KEY = r"[A-Za-z0-9_.=-]{0,60}"
-
-
-class Refused(Exception):
-    """The user may not see this list (said to them privately)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +129,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button],
                 return
             listing = await source(interaction, self.key)
             await interaction.response.edit_message(**page_message(listing, self.kind, self.key, self.page))
-        except Refused as exc:
+        except Refusal as exc:
             await send_ephemeral(interaction, str(exc))
         except Exception:
             log.exception("page %d of list %s failed", self.page, self.kind)

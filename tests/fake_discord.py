@@ -40,6 +40,12 @@ class Posted:
     content: str
     nonce: str | None
     at: float
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """What the message says: its content, then its embeds' descriptions (an update post's texts)."""
+        return "\n".join([self.content, *(e.get("description") or "" for e in self.embeds)])
 
 
 @dataclass
@@ -66,7 +72,8 @@ class FakeDiscord:
         return {"id": str(m.id), "channel_id": str(m.channel), "author": user(BOT_ID, "tariffbot", bot=True),
                 "content": m.content, "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False,
                 "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-                "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": [], "nonce": m.nonce}
+                "embeds": m.embeds, "pinned": False, "type": 0, "flags": 0, "components": [],
+                "nonce": m.nonce}
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -129,7 +136,8 @@ class FakeDiscord:
                     self.deduplicated += 1
                     return _json(self.payload(m))
         nonce = None if nonce is None else str(nonce)
-        posted = Posted(self.snowflake(), channel, body.get("content") or "", nonce, now)
+        embeds = body.get("embeds") or []
+        posted = Posted(self.snowflake(), channel, body.get("content") or "", nonce, now, embeds)
         self.messages.append(posted)
         if fault == "badjson":
             return web.Response(body=b'{"id": "1", "content": ', content_type="application/json")
@@ -165,7 +173,7 @@ class FakeDiscord:
         """How many stored messages carry each (channel, line) pair: the exactly-once count."""
         seen: Counter = Counter()
         for m in self.messages:
-            for line in m.content.splitlines():
+            for line in m.text.splitlines():
                 if "update number" in line:
                     seen[(m.channel, line.lstrip("• ").strip())] += 1
         return seen

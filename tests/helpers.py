@@ -337,6 +337,15 @@ def posted_message(recorder: Recorder, sent: Sent) -> dict[str, Any]:
     return recorder.message_from(str(CHANNEL_ID), sent.json)
 
 
+def post_text(body: dict[str, Any] | None) -> str:
+    """What a posted message says: its content, then each embed's title and description (update posts)."""
+    body = body or {}
+    parts = [body.get("content") or ""]
+    for embed in body.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+    return "\n".join(parts)
+
+
 def custom_ids(body: dict[str, Any]) -> list[str]:
     """Every button custom_id in a message body."""
     return [c["custom_id"] for row in body.get("components", []) for c in row.get("components", [])

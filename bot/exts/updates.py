@@ -13,14 +13,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import ui
+from bot import posts, ui
 from bot.core.logonce import ErrorLog
 from bot.core.store import StoreError
 from bot.core.updates.changes import KnowledgeCheck, check_knowledge
 from bot.core.updates.feeds import FeedPoller
 from bot.core.updates.messages import fingerprint
 from bot.core.updates.outbox import DestinationGone, Outbox, SendRejected, SendRetryable
-from bot.core.updates.records import Batch, SubscriptionKind
+from bot.core.updates.records import Batch, ChannelType, SubscriptionKind
 from bot.core.updates.relevance import RelevanceIndex
 
 if TYPE_CHECKING:
@@ -157,14 +157,35 @@ class Updates(commands.Cog):
             return SendRetryable(f"{type(exc).__name__}: {exc}", maybe_sent=False)
         return SendRetryable(f"{type(exc).__name__}: {exc}")
 
+    async def _forum(self, batch: Batch) -> discord.ForumChannel:
+        channel = self.bot.get_channel(batch.target_id) or await self.bot.fetch_channel(batch.target_id)
+        if not isinstance(channel, discord.ForumChannel):
+            raise DestinationGone("the forum channel is no longer a forum")
+        return channel
+
     async def send(self, batch: Batch, content: str) -> int:
-        """Post one digest with its nonce; translate Discord's answer for the outbox."""
+        """Post one digest (embeds, the role it mentions) with its nonce, or as a new forum post; translate
+        Discord's answer for the outbox."""
+        message = posts.digest_message(batch, content)
         try:
+            if batch.channel_type is ChannelType.FORUM:
+                forum = await self._forum(batch)
+                created = await forum.create_thread(name=posts.thread_name(batch), **message)
+                return created.message.id
             channel = await self._destination(batch)
-            message = await channel.send(content, nonce=batch.nonce, allowed_mentions=ui.NO_MENTIONS)
-            return message.id
+            return (await channel.send(**message, nonce=batch.nonce)).id
         except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:
             raise self._translate(exc, batch) from exc
+
+    async def _find_post(self, batch: Batch, ref: str, after: int, me: int | None) -> int | None:
+        """The forum post the bot started for this digest (its first message holds the fingerprint)."""
+        forum = await self._forum(batch)
+        for thread in await forum.guild.active_threads():
+            if thread.parent_id == forum.id and thread.owner_id == me and thread.id > after:
+                first = await thread.fetch_message(thread.id)
+                if ref in first.content:
+                    return first.id
+        return None
 
     async def find(self, batch: Batch, since: float) -> int | None:
         """The id of the digest's message if the bot already posted it (by its fingerprint), else None."""
@@ -173,6 +194,8 @@ class Updates(commands.Cog):
             datetime.fromtimestamp(since - FIND_MARGIN_SECONDS, UTC)))
         me = self.bot.user.id if self.bot.user else None
         try:
+            if batch.channel_type is ChannelType.FORUM:
+                return await self._find_post(batch, ref, after.id, me)
             channel = await self._destination(batch)
             async for message in channel.history(limit=FIND_LIMIT, after=after, oldest_first=True):
                 if message.author.id == me and ref in message.content:
