@@ -69,7 +69,8 @@ def admin_group(name: str, description: str) -> app_commands.Group:
     """A command group for server admins: servers only, installed to servers only, hidden from members
     without Manage Server (`default_permissions`; each command still checks at run time)."""
     return app_commands.Group(
-        name=name, description=description, guild_only=True,
+        name=name, description=description,
+        allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=False, private_channel=False),
         allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
         default_permissions=discord.Permissions(manage_guild=True),
     )

@@ -49,6 +49,15 @@ class Listing:
 PageSource = Callable[[discord.Interaction, str], Awaitable[Listing]]
 
 
+def fixed(build: Callable[[], Listing]) -> PageSource:
+    """The page source of a list anyone may see that depends on nothing but the fact base."""
+
+    async def source(interaction: discord.Interaction, key: str) -> Listing:
+        return build()
+
+    return source
+
+
 def _size(entry: Entry) -> int:
     return len(entry.text) + len(entry.name or "") + 3
 

@@ -196,6 +196,17 @@ class Recorder:
             return {"id": str(APP_ID), "name": "tariffbot", "description": "", "icon": None,
                     "bot_public": True, "bot_require_code_grant": False, "owner": user(USER_ID),
                     "verify_key": "0" * 64, "flags": 0, "summary": ""}
+        if route.method == "POST" and path.endswith("/threads"):  # a forum post: the thread and its message
+            thread_id = str(snowflake())
+            created = self.message_from(thread_id, (kwargs.get("json") or {}).get("message"))
+            created["id"] = thread_id
+            self.posted.setdefault(thread_id, []).append(created)
+            name, parent = (kwargs.get("json") or {}).get("name"), str(route.channel_id)
+            return {"id": thread_id, "type": 11, "guild_id": str(GUILD_ID), "parent_id": parent,
+                    "owner_id": str(BOT_ID), "name": name, "flags": 0, "message_count": 1, "member_count": 1,
+                    "rate_limit_per_user": 0, "message": created,
+                    "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
+                                        "archive_timestamp": TIMESTAMP}}
         if route.method == "POST" and path.endswith("/messages"):
             created = self.message_from(str(route.channel_id), kwargs.get("json"))
             self.posted.setdefault(str(route.channel_id), []).append(created)
@@ -209,7 +220,8 @@ class Recorder:
             return {"id": str(channel_id), "type": 1, "recipients": [user(recipient)],
                     "last_message_id": None, "flags": 0}
         if route.method == "PUT" and path.endswith("/commands"):
-            return [{**c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1",
+            return [{"description": "", **c, "id": str(snowflake()), "application_id": str(APP_ID),
+                     "version": "1",
                      "default_member_permissions": None, "dm_permission": True, "nsfw": False}
                     for c in kwargs.get("json") or []]
         return {}

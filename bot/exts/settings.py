@@ -89,6 +89,7 @@ class Settings(commands.Cog):
         await ui.send_ephemeral(interaction, f"I now answer questions in {channel.mention} unprompted.")
 
     @watched.command(name="remove", description="Stop answering questions in a channel without a mention")
+    @app_commands.describe(channel="A channel in the list")
     @manage_server()
     async def watched_remove(self, interaction: discord.Interaction, channel: Watchable) -> None:
         """Remove a watched channel."""

@@ -138,6 +138,7 @@ class Subscriptions(commands.Cog):
         topics="Comma-separated: tariffs, autos, agriculture, participants, schedule, news (empty: all)",
         role="A role to mention in each update post (channels only; never @everyone)")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
     async def subscribe(self, interaction: discord.Interaction, channel: Target | None = None,
                         topics: str | None = None, role: discord.Role | None = None) -> None:
         """Subscribe a channel (with Manage Channels) or yourself by DM."""
@@ -177,6 +178,7 @@ class Subscriptions(commands.Cog):
     @app_commands.command(name="unsubscribe", description="Stop updates in a channel or in your DMs")
     @app_commands.describe(channel="Channel to stop (needs Manage Channels); empty: your DMs")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
     async def unsubscribe(self, interaction: discord.Interaction, channel: Target | None = None) -> None:
         """Remove a channel's or your own DM subscription."""
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -195,6 +197,7 @@ class Subscriptions(commands.Cog):
 
     @app_commands.command(name="subscriptions", description="Update subscriptions here, and feed health")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
     async def subscriptions(self, interaction: discord.Interaction) -> None:
         """List subscriptions here (and yours), paused ones with why, failing feeds and held delivery."""
         await interaction.response.defer(ephemeral=True, thinking=True)

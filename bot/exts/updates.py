@@ -207,6 +207,8 @@ class Updates(commands.Cog):
     @app_commands.command(name="reload", description="Owner only: reload the fact base and announce changes")
     @app_commands.describe(allow_removals="Also accept a fact base that removes many facts at once")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
+    @app_commands.default_permissions(administrator=True)  # hidden from members; the owner is checked too
     async def reload(self, interaction: discord.Interaction, allow_removals: bool = False) -> None:
         """Validate knowledge/, queue announcements of what changed, and say what happened."""
         if not await self.bot.is_owner(interaction.user):
