@@ -4,12 +4,15 @@ and the posts: embeds with link, source and why, in a thread, a forum, with exac
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
+import aiohttp
 import discord
 import pytest
 from aiohttp import web
 
+from bot.core.updates.records import UpdateItem
 from tests.helpers import CHANNEL_ID, GUILD_ID, bot_settings, started
 from tests.server_support import (
     FORUM_ID,
@@ -212,3 +215,35 @@ async def test_a_role_that_is_not_mentionable_needs_permission(h):
     assert await h.bot.store.subscriptions() == []
     text = said(await run(h, "subscribe", option("channel", CHANNEL_ID, 7), option("role", ROLE_ID, 8)))
     assert text == f"Subscribed <#{CHANNEL_ID}>: all topics, mentioning <@&{ROLE_ID}>."
+
+
+async def test_a_forum_post_that_may_have_been_made_is_found_not_posted_again(tmp_path):
+    h = await started(bot_settings(tmp_path))
+    add_places(h)
+    cog = h.bot.get_cog("Updates")
+    for loop in cog.loops:
+        loop.cancel()
+    real = h.recorder.http_request
+    lost: list[str] = []
+
+    async def answer_lost(route, **kwargs):  # Discord creates the post, and the answer never arrives
+        created = await real(route, **kwargs)
+        if route.url.endswith("/threads") and not lost:
+            lost.append(created["id"])
+            raise aiohttp.ServerDisconnectedError()
+        return created
+
+    try:
+        said(await run(h, "subscribe", option("channel", FORUM_ID, 7), option("topics", "tariffs")))
+        h.bot.http.request = answer_lost
+        await h.bot.store.queue_updates([UpdateItem("knowledge", "k:1", ("tariffs",), "update number 1")])
+        first = await cog.outbox.drain()
+        assert first.retried == 1 and lost
+        # due again, well inside the nonce window: but a forum post has no nonce to resend with
+        cog.outbox.clock = lambda: time.time() + 10
+        second = await cog.outbox.drain()
+        assert second.found == 1 and second.messages == 1
+        assert len([s for s in h.recorder.sent if s.path.endswith("/threads")]) == 1
+        assert await h.bot.store.outbox_counts() == {"sent": 1}
+    finally:
+        await h.stop()
