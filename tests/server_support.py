@@ -3,9 +3,12 @@ members with chosen permissions and roles, threads, forums and roles in the test
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import discord
+import pytest
 
 from tests.helpers import (
     CHANNEL_ID,
@@ -14,8 +17,10 @@ from tests.helpers import (
     USER_ID,
     Harness,
     Sent,
+    bot_settings,
     interaction,
     snowflake,
+    started,
     text_channel,
 )
 
@@ -59,6 +64,17 @@ def add_places(h: Harness) -> None:
     h.state.parse_guild_role_create({"guild_id": str(GUILD_ID), "role": role(ROLE_ID, "tariff-news")})
     h.state.parse_guild_role_create({"guild_id": str(GUILD_ID),
                                      "role": role(QUIET_ROLE_ID, "quiet", mentionable=False)})
+
+
+@pytest.fixture(name="h")
+async def places_harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    """A started bot (tests/helpers.py) whose guild also has a thread, a forum, a curator channel, roles."""
+    harness = await started(bot_settings(tmp_path))
+    add_places(harness)
+    try:
+        yield harness
+    finally:
+        await harness.stop()
 
 
 def option(name: str, value: Any, kind: int = 3) -> dict[str, Any]:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import discord
-import pytest
 
 from tests.helpers import (
     CHANNEL_ID,
@@ -17,17 +16,16 @@ from tests.helpers import (
     snowflake,
     started,
 )
-from tests.server_support import ADMIN, MEMBER, ROLE_ID, STRANGER_ID, add_places, option, run, said
-
-
-@pytest.fixture
-async def h(tmp_path):
-    harness = await started(bot_settings(tmp_path))
-    add_places(harness)
-    try:
-        yield harness
-    finally:
-        await harness.stop()
+from tests.server_support import (
+    ADMIN,
+    MEMBER,
+    ROLE_ID,
+    STRANGER_ID,
+    option,
+    places_harness,  # noqa: F401 (the fixture `h`)
+    run,
+    said,
+)
 
 
 async def declines(h, n: int, guild_id: int | None = GUILD_ID) -> None:

@@ -15,7 +15,7 @@ from bot.core.settings import FeedSettings, UpdateSettings
 from bot.core.updates.feeds import FeedPoller, FeedSource, Verdict
 from bot.core.updates.outbox import Outbox
 from bot.core.updates.relevance import RelevanceIndex
-from tests.updates_support import KNOWLEDGE, Clock, FakeSender, open_store
+from tests.updates_support import KNOWLEDGE, Clock, FakeSender, local_server, open_store
 
 NOW = 1_750_000_000.0
 HOUR = 3600.0
@@ -48,15 +48,8 @@ class FeedServer:
 @pytest.fixture
 async def server():
     srv = FeedServer()
-    app = web.Application()
-    app.router.add_get("/rss", srv.feed)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    srv.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield srv
-    await runner.cleanup()
+    async with local_server(srv.feed, "/rss") as srv.base:
+        yield srv
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from bot.core.updates.netguard import AddressPolicy, GuardedResolver, UnsafeURL
 from bot.core.updates.records import ServerFeed
 from bot.core.updates.relevance import RelevanceIndex
 from tests.test_feed_flood import rss
-from tests.updates_support import KNOWLEDGE, Clock, open_store
+from tests.updates_support import KNOWLEDGE, Clock, local_server, open_store
 
 
 @pytest.mark.parametrize(("address", "kind"), [
@@ -78,15 +78,8 @@ class Redirector:
 @pytest.fixture
 async def redirector():
     srv = Redirector()
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", srv.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    srv.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield srv
-    await runner.cleanup()
+    async with local_server(srv.handle) as srv.base:
+        yield srv
 
 
 async def poll(tmp_path, url: str, allowed: tuple[str, ...]):

@@ -29,6 +29,7 @@ from tests.server_support import (
     said,
 )
 from tests.test_feed_flood import HOUR, rss
+from tests.updates_support import local_server
 
 STORIES = [("Akazawa and Bessent discuss tariffs on Japanese cars in Washington", 1),
            ("Japan and the US agree to speed up tariff talks, Akazawa says", 2),
@@ -52,15 +53,8 @@ class Feeds:
 @pytest.fixture
 async def feeds():
     srv = Feeds()
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", srv.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    srv.base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    yield srv
-    await runner.cleanup()
+    async with local_server(srv.handle) as srv.base:
+        yield srv
 
 
 async def bot(tmp_path, **updates):

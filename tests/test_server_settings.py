@@ -12,23 +12,13 @@ from tests.server_support import (
     NONE,
     ROLE_ID,
     STRANGER_ID,
-    add_places,
     option,
+    places_harness,  # noqa: F401 (the fixture `h`)
     run,
     said,
 )
 
 UNKNOWN = "what colour is the flag of mars"  # declined: the articles do not say
-
-
-@pytest.fixture
-async def h(tmp_path):
-    harness = await started(bot_settings(tmp_path))
-    add_places(harness)
-    try:
-        yield harness
-    finally:
-        await harness.stop()
 
 
 def answered(sent) -> bool:

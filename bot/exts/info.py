@@ -21,7 +21,8 @@ HELP = """Ask me about the spring 2025 Japan–US tariff talks. Every answer com
 articles, with the date it holds for and a quote from its source.
 
 **In chat:** mention me with a question, DM me, or ask in a channel I watch. Typing a command \
-(`/tariff japan`, `/who greer`) as a message works too. My sources end on 2 May 2025.
+(`/tariff japan`, `/who greer`) as a message works too, and on any message *Apps → Ask tariffbot* \
+answers it. My sources end on 2 May 2025.
 **Commands:**
 `/ask question` – answer a question
 `/tariff [country] [sector]` – US tariff rate, kind, status and relief (no options: every record)
@@ -29,7 +30,10 @@ articles, with the date it holds for and a quote from its source.
 `/proposals` – what Japan offered or considered offering
 `/timeline` – the rounds of talks
 `/sources` – the articles the answers come from
-Under an answer, 👍 / 👎 tell the curators whether it helped."""
+`/subscribe` – updates in a channel, thread or forum, or by DM
+Under an answer, 👍 / 👎 tell the curators whether it helped.
+**Server admins:** `/settings` (watched channels, cooldown, curators), `/feeds` (news feeds); \
+curators: `/unanswered`, `/feedback`."""
 
 
 def _without_argument(build: Callable[[], dict[str, Any]], _argument: str) -> dict[str, Any]:
