@@ -165,3 +165,20 @@ async def test_the_synced_commands_say_who_sees_them_and_where_they_install(h):
     admins_only = str(discord.Permissions(administrator=True).value)
     assert str(synced["reload"]["default_member_permissions"]) == admins_only
     assert synced["subscribe"]["integration_types"] == [0]
+
+
+def test_long_lists_are_cut_into_pages_that_fit_and_lose_nothing():
+    from bot.paging import MAX_DESCRIPTION, Entry, Listing, page_message, paginate
+
+    entries = [Entry(f"entry {i} " + "x" * (50 + 37 * (i % 13))) for i in range(140)]
+    listing = Listing("Long", entries, "none", notes=["a note under every page"])
+    pages = paginate(listing)
+    assert [e for page in pages for e in page] == entries  # every entry, in order, once
+    for number, page in enumerate(pages):
+        assert len(page) <= listing.per_page
+        embed = page_message(listing, "sources", page=number)["embed"]
+        assert len(embed.description) <= MAX_DESCRIPTION + 30 and not embed.description.endswith("…")
+        assert embed.description.endswith("a note under every page")
+    assert page_message(listing, "sources", page=999)["embed"].footer.text.startswith(f"Page {len(pages)} of")
+    fields = Listing("Fields", [Entry("v" * 1000, f"name {i}") for i in range(12)], "none", per_page=25)
+    assert [len(p) for p in paginate(fields)] == [4, 4, 4]  # an embed holds 6,000 characters in all

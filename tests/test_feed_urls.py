@@ -123,3 +123,17 @@ async def test_the_connection_goes_only_to_checked_addresses(tmp_path, redirecto
 async def test_a_redirect_to_an_allowed_address_is_followed(tmp_path, redirector):
     result = await poll(tmp_path, redirector.base + "/to-rss", ("127.0.0.1/32",))
     assert result.status == "ok" and redirector.hits == ["/to-rss", "/rss"]
+
+
+async def test_a_servers_feed_has_the_servers_size_cap(tmp_path, redirector):
+    store = await open_store(tmp_path / "cap.sqlite3")
+    settings = UpdateSettings(feed_timeout_seconds=2, feed_allowed_networks=("127.0.0.1/32",),
+                              server_feed_max_bytes=100)
+    poller = FeedPoller(store, settings, lambda: RelevanceIndex(load_knowledge(KNOWLEDGE)), clock=Clock())
+    feed = ServerFeed(1, 10, "wire", redirector.base + "/rss", 0, 5, "")
+    try:
+        result = await poller.poll(FeedSource.of_server(feed, settings), force=True)
+    finally:
+        await poller.close()
+        await store.close()
+    assert result.status == "failed" and result.error == "too large: 262 bytes (cap 100)"
