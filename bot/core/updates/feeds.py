@@ -256,14 +256,6 @@ def score_items(source: FeedSource, body: bytes, index: RelevanceIndex, threshol
     return len(items), scored
 
 
-def relevant_updates(
-    feed: str, body: bytes, index: RelevanceIndex, threshold: float, max_items: int
-) -> tuple[int, list[UpdateItem]]:
-    """Parse, keep the newest `max_items`, score them and build their updates (CPU-bound: run in a thread)."""
-    total, scored = score_items(FeedSource(feed, feed, ""), body, index, threshold, max_items)
-    return total, [s.update for s in scored if s.update is not None]
-
-
 def news_update(feed: str, item: FeedItem, relevance: Relevance, guild_id: int | None = None) -> UpdateItem:
     """A relevant item as an update for its topics: the title and link, why it matters (in plain words,
     never cut), then a one-line summary (the first thing a full digest shortens). A server's feed knows
