@@ -40,13 +40,14 @@ class Feeds:
     def __init__(self) -> None:
         self.hits: list[str] = []
         self.base = ""
+        self.stories = list(STORIES)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.hits.append(request.path)
         if request.path == "/to-private":
             raise web.HTTPFound(f"http://127.0.0.2:{request.url.port}/rss")
         if request.path == "/rss":
-            return web.Response(text=rss(STORIES), content_type="application/rss+xml")
+            return web.Response(text=rss(self.stories), content_type="application/rss+xml")
         return web.Response(text="not a feed <<", content_type="text/html")
 
 
@@ -77,6 +78,11 @@ async def h(tmp_path):
         yield harness
     finally:
         await harness.stop()
+
+
+def followup_embeds(sent) -> list[dict]:
+    (last,) = [s for s in sent if s.via == "webhook" and not s.path.endswith("/callback")]
+    return last.json.get("embeds") or []
 
 
 def posted(h, path_end: str = "/messages"):
@@ -148,6 +154,14 @@ async def test_feeds_test_shows_what_would_be_posted_and_sends_nothing(h, feeds)
     assert "3 newest item(s), 0 to post now" in text and text.count("already posted or recorded") == 2
     assert "not relevant" in text
     assert posted(h) == [] and await h.bot.store.outbox_counts() == {}
+    feeds.stories.insert(0, ("Trump says Japan talks on tariffs go well, Lutnick agrees", 0.25))
+    sent = await run(h, "feeds test", option("feed", "Wire"))
+    assert "4 newest item(s), 1 to post now" in said(sent)
+    assert "✅ Trump says Japan talks on tariffs go well, Lutnick agrees — would be posted" in said(sent)
+    (shown,) = followup_embeds(sent)
+    assert shown["title"] == "Trump says Japan talks on tariffs go well, Lutnick agrees"
+    assert shown["fields"][0] == {"name": "Source", "value": "Wire", "inline": True}
+    assert posted(h) == [] and await h.bot.store.outbox_counts() == {}  # shown, not sent nor stored
     preview = said(await run(h, "feeds test", option("feed", feeds.base + "/rss?new=1")))
     assert "Not one of this server's feeds" in preview
     assert "removed" in said(await run(h, "feeds remove", option("feed", "Wire"))).lower()

@@ -91,6 +91,11 @@ async def test_curators_are_told_once_when_a_question_keeps_being_declined(h):
         h.recorder.clear()
         assert sent
     (notice,) = notices  # the second decline, once
+    text = said(await run(h, "settings curators", option("notify_after", 5, 4)))  # the rest stays
+    assert text == f"Curator role: <@&{ROLE_ID}>. Notices: in <#{CURATOR_CHANNEL_ID}> after 5 declines of " \
+        "the same question."
+    assert said(await run(h, "settings curators", option("clear", "both"))) == \
+        "Curator role: none (Manage Server only). Notices: off."
     assert "declined 2 times here" in notice.json["content"] and "flag of mars" in notice.json["content"]
     assert notice.json["allowed_mentions"] == NONE
     (row,) = await h.bot.store.declined_summary(guild_id=GUILD_ID)

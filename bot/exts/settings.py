@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord import app_commands
@@ -140,14 +140,16 @@ class Settings(commands.Cog):
 
     @settings.command(name="curators", description="Curators: their role, and the channel for their notices")
     @app_commands.describe(
-        channel="Where I say that a question keeps being declined (empty: no notices)",
-        role="Members with this role may use /unanswered and /feedback (empty: Manage Server only)",
-        notify_after="Notice when the same question was declined this many times (0: never)")
+        channel="Where I say that a question keeps being declined",
+        role="Members with this role may use /unanswered and /feedback (besides Manage Server)",
+        notify_after="Notice when the same question was declined this many times (0: never)",
+        clear="Forget the curator channel (no notices), the role, or both")
     @manage_server()
     async def curators(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None,
                        role: discord.Role | None = None,
-                       notify_after: app_commands.Range[int, 0, 1000] | None = None) -> None:
-        """Set (or clear) the curator channel and role, and the notice threshold."""
+                       notify_after: app_commands.Range[int, 0, 1000] | None = None,
+                       clear: Literal["channel", "role", "both"] | None = None) -> None:
+        """Change what is given (the rest stays): the curator channel and role, and the notice threshold."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         if channel is not None and not channel.permissions_for(channel.guild.me).send_messages:
             await ui.send_ephemeral(interaction, f"I can't post in {channel.mention}: give me Send Messages "
@@ -156,8 +158,15 @@ class Settings(commands.Cog):
         if role is not None and role.is_default():
             await ui.send_ephemeral(interaction, "@everyone can't be the curator role: choose a role.")
             return
-        changes: dict[str, Any] = {"curator_channel_id": channel.id if channel else None,
-                                   "curator_role_id": role.id if role else None}
+        changes: dict[str, Any] = {}
+        if clear in ("channel", "both"):
+            changes["curator_channel_id"] = None
+        if clear in ("role", "both"):
+            changes["curator_role_id"] = None
+        if channel is not None:
+            changes["curator_channel_id"] = channel.id
+        if role is not None:
+            changes["curator_role_id"] = role.id
         if notify_after is not None:
             changes["notice_after"] = notify_after
         await self.change(interaction, **changes)
