@@ -10,7 +10,7 @@ import discord
 
 from bot.core.text import clip
 from bot.core.updates.messages import MAX_MESSAGE_CHARS, fingerprint, render_digest
-from bot.core.updates.records import Batch, Card
+from bot.core.updates.records import Batch, Card, ChannelType
 
 COLOUR = discord.Colour.dark_teal()
 MAX_EMBEDS = 10  # Discord's limit per message
@@ -61,6 +61,11 @@ def digest_message(batch: Batch, text: str | None = None) -> dict[str, Any]:
         return {"content": ping + text, "allowed_mentions": mentions(batch.role_id)}
     return {"content": ping + fingerprint(batch.nonce), "embeds": embeds,
             "allowed_mentions": mentions(batch.role_id)}
+
+
+def in_forum(batch: Batch) -> bool:
+    """True when the digest goes to a forum: a new post each time (and no nonce to send it with)."""
+    return batch.channel_type is ChannelType.FORUM
 
 
 def thread_name(batch: Batch) -> str:

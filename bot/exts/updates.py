@@ -20,7 +20,7 @@ from bot.core.updates.changes import KnowledgeCheck, check_knowledge
 from bot.core.updates.feeds import FeedPoller
 from bot.core.updates.messages import fingerprint
 from bot.core.updates.outbox import DestinationGone, Outbox, SendRejected, SendRetryable
-from bot.core.updates.records import Batch, ChannelType, SubscriptionKind
+from bot.core.updates.records import Batch, SubscriptionKind
 from bot.core.updates.relevance import RelevanceIndex
 
 if TYPE_CHECKING:
@@ -168,7 +168,7 @@ class Updates(commands.Cog):
         Discord's answer for the outbox."""
         message = posts.digest_message(batch, content)
         try:
-            if batch.channel_type is ChannelType.FORUM:
+            if posts.in_forum(batch):
                 forum = await self._forum(batch)
                 created = await forum.create_thread(name=posts.thread_name(batch), **message)
                 return created.message.id
@@ -194,7 +194,7 @@ class Updates(commands.Cog):
             datetime.fromtimestamp(since - FIND_MARGIN_SECONDS, UTC)))
         me = self.bot.user.id if self.bot.user else None
         try:
-            if batch.channel_type is ChannelType.FORUM:
+            if posts.in_forum(batch):
                 return await self._find_post(batch, ref, after.id, me)
             channel = await self._destination(batch)
             async for message in channel.history(limit=FIND_LIMIT, after=after, oldest_first=True):

@@ -198,6 +198,45 @@ def newest(items: list[FeedItem], limit: int) -> list[FeedItem]:
     return [items[i] for i in order[: max(0, limit)]]
 
 
+def scored(
+    body: bytes, index: RelevanceIndex, max_items: int
+) -> tuple[int, list[tuple[FeedItem, Relevance]]]:
+    """Parse, keep the newest `max_items` and score them; also the count of items in the feed."""
+    items = parse_items(body)
+    return len(items), [(item, index.score(item.title, item.summary)) for item in newest(items, max_items)]
+
+
+def relevant_updates(
+    feed: str, body: bytes, index: RelevanceIndex, threshold: float, max_items: int
+) -> tuple[int, list[UpdateItem]]:
+    """The updates of the newest `max_items` relevant items (CPU-bound: run in a thread)."""
+    total, items = scored(body, index, max_items)
+    return total, [news_update(feed, item, why) for item, why in items if why.score >= threshold]
+
+
+def news_update(feed: str, item: FeedItem, relevance: Relevance, guild_id: int | None = None) -> UpdateItem:
+    """A relevant item as an update for its topics: the title and link, why it matters (in plain words,
+    never cut), then a one-line summary (the first thing a full digest shortens). A server's feed knows
+    its items under keys of its own, so another server's feed still brings the same story there."""
+    keys = item_keys(item.guid, item.link, item.title)
+    if not keys:
+        keys = ("text:" + hashlib.sha256(f"{item.title}\n{item.summary}".encode()).hexdigest()[:32],)
+    if guild_id is not None:
+        keys = tuple(f"server:{guild_id}:{key}" for key in keys)
+    title = inert(item.title or item.summary, 200)
+    source, why = inert(feed, 60), relevance.why()
+    lines = [f"News: {title}", f"({source}; {why})"]
+    link = safe_link(item.link)
+    if link:
+        lines[0] += f" <{link}>"
+    summary = inert(item.summary, 200) if item.summary and item.summary != item.title else None
+    if summary:
+        lines.append(summary)
+    card = Card(title, link, source, why, summary)
+    return UpdateItem(UpdateSource.NEWS, "news:" + keys[0], relevance.topics, "\n".join(lines), aliases=keys,
+                      feed=feed, card=card, guild_id=guild_id)
+
+
 @dataclass(frozen=True, slots=True)
 class FeedSource:
     """A feed to poll: one of config.yaml's (for every subscriber) or one a server added (for its own)."""
@@ -245,38 +284,14 @@ def score_items(source: FeedSource, body: bytes, index: RelevanceIndex, threshol
                 not_before: float = 0.0) -> tuple[int, list[Scored]]:
     """Parse, keep the newest `max_items` (newest first) and score them; relevant items dated after
     `not_before` (or undated) get their update (CPU-bound: run in a thread)."""
-    items = parse_items(body)
-    scored = []
-    for item in newest(items, max_items):
-        relevance = index.score(item.title, item.summary)
+    total, items = scored(body, index, max_items)
+    out = []
+    for item, relevance in items:
         recent = not item.published or item.published >= not_before
         update = news_update(source.name, item, relevance, source.guild_id) \
             if relevance.score >= threshold and recent else None
-        scored.append(Scored(item, relevance, update))
-    return len(items), scored
-
-
-def news_update(feed: str, item: FeedItem, relevance: Relevance, guild_id: int | None = None) -> UpdateItem:
-    """A relevant item as an update for its topics: the title and link, why it matters (in plain words,
-    never cut), then a one-line summary (the first thing a full digest shortens). A server's feed knows
-    its items under keys of its own, so another server's feed still brings the same story there."""
-    keys = item_keys(item.guid, item.link, item.title)
-    if not keys:
-        keys = ("text:" + hashlib.sha256(f"{item.title}\n{item.summary}".encode()).hexdigest()[:32],)
-    if guild_id is not None:
-        keys = tuple(f"server:{guild_id}:{key}" for key in keys)
-    title = inert(item.title or item.summary, 200)
-    source, why = inert(feed, 60), relevance.why()
-    lines = [f"News: {title}", f"({source}; {why})"]
-    link = safe_link(item.link)
-    if link:
-        lines[0] += f" <{link}>"
-    summary = inert(item.summary, 200) if item.summary and item.summary != item.title else None
-    if summary:
-        lines.append(summary)
-    card = Card(title, link, source, why, summary)
-    return UpdateItem(UpdateSource.NEWS, "news:" + keys[0], relevance.topics, "\n".join(lines), aliases=keys,
-                      feed=feed, card=card, guild_id=guild_id)
+        out.append(Scored(item, relevance, update))
+    return total, out
 
 
 class FeedPoller:
