@@ -14,6 +14,7 @@ from bot.core.model import TOPICS
 from bot.core.settings import FeedSettings, UpdateSettings
 from bot.core.updates.feeds import FeedPoller, FeedSource, Verdict
 from bot.core.updates.outbox import Outbox
+from bot.core.updates.records import QueueResult
 from bot.core.updates.relevance import RelevanceIndex
 from tests.updates_support import KNOWLEDGE, Clock, FakeSender, local_server, open_store
 
@@ -84,7 +85,8 @@ async def test_the_first_poll_records_silently_then_only_new_items_are_posted(se
     try:
         (first,) = await poller.poll_all()
         assert (first.status, first.items, first.relevant, first.silent) == ("ok", 5, 3, 3)
-        assert first.queued.deliveries == 0 and await delivered(store) == []
+        assert first.queued == QueueResult(updates=0, duplicates=0, deliveries=0, silent=3)
+        assert await delivered(store) == []
         server.stories.insert(0, ("Trump says Japan talks on tariffs go well, Lutnick agrees", 0.5))
         clock.advance(600)
         (second,) = await poller.poll_all()
@@ -103,6 +105,7 @@ async def test_backfill_posts_the_n_newest_relevant_items_and_never_an_old_one(s
     finally:
         await poller.close()
     assert (first.relevant, first.silent, first.queued.deliveries) == (3, 1, 2)
+    assert (first.queued.updates, first.queued.silent) == (2, 1)
     (digest,) = await delivered(store)
     assert "Akazawa and Bessent" in digest and "speed up tariff talks" in digest
     assert "Rice farmers" not in digest  # the third newest: recorded silently

@@ -61,7 +61,7 @@ class OutboxQueries(Database):
     async def _queue(self, db: aiosqlite.Connection, items: Sequence[UpdateItem]) -> QueueResult:
         """Store new updates (skipping any already known by a dedupe key) and fan them out to the outbox."""
         now = self.now()
-        updates = duplicates = deliveries = 0
+        updates = duplicates = deliveries = silent = 0
         for item in items:
             if item.aliases:
                 marks = ",".join("?" * len(item.aliases))
@@ -83,9 +83,12 @@ class OutboxQueries(Database):
                 duplicates += 1
                 continue
             update_id = cursor.lastrowid
-            updates += 1
             await db.executemany(_SEEN, [(key, update_id, item.feed) for key in item.aliases])
-            if not item.topics or item.silent:
+            if item.silent:  # recorded as seen, posted to nobody
+                silent += 1
+                continue
+            updates += 1
+            if not item.topics:
                 continue
             marks = ",".join("?" * len(item.topics))
             # a server's feed posts to that server's channel subscriptions only
@@ -99,7 +102,7 @@ class OutboxQueries(Database):
                 (update_id, *item.topics, *(() if item.guild_id is None else (item.guild_id,))),
             )
             deliveries += cursor.rowcount
-        return QueueResult(updates, duplicates, deliveries)
+        return QueueResult(updates, duplicates, deliveries, silent)
 
     async def queue_updates(self, items: Sequence[UpdateItem]) -> QueueResult:
         """Queue updates for every matching subscriber, all in one transaction."""

@@ -103,6 +103,7 @@ class QueueResult:
     updates: int = 0  # new updates stored
     duplicates: int = 0  # updates already known (by any dedupe key)
     deliveries: int = 0  # outbox rows created
+    silent: int = 0  # new items recorded as seen without being posted (a new feed's first poll)
 
 
 @dataclass(slots=True)
