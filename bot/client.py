@@ -21,6 +21,8 @@ from bot.core.ratelimit import Pacer
 from bot.core.service import KnowledgeService
 from bot.core.store import Store
 from bot.http_pacing import trace_config
+from bot.paging import PageButton, PageSource
+from bot.servers import Servers
 from bot.ui import FeedbackButton, SuggestionButton
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,9 @@ EXTENSIONS = (
     "bot.exts.people",
     "bot.exts.info",
     "bot.exts.subscriptions",
+    "bot.exts.settings",
+    "bot.exts.feeds",
+    "bot.exts.curators",
     "bot.exts.updates",
     "bot.exts.health",
 )
@@ -69,20 +74,26 @@ def _user_id(user_id: int) -> int:
 
 
 class Cooldowns:
-    """Per-user rate limit (`rate` questions every `per` seconds) that warns once per window."""
+    """Per-user rate limit (`rate` questions every `per` seconds) that warns once per window.
+
+    Servers may set their own limits (`/settings cooldown`): each distinct limit has its own buckets.
+    """
 
     def __init__(self, rate: int, per: float) -> None:
-        # keyed by the user id itself: the same buckets as BucketType.user, without a message to read it from
-        self.mapping: commands.CooldownMapping[int] = commands.CooldownMapping.from_cooldown(
-            max(rate, 1), max(per, 0.001), _user_id)
-        self.enabled = rate > 0 and per > 0
+        self.default = (rate, per)
+        self._mappings: dict[tuple[int, float], commands.CooldownMapping[int]] = {}
         self._warned: dict[int, float] = {}
 
-    def retry_after(self, user_id: int) -> float | None:
+    def retry_after(self, user_id: int, limit: tuple[int, float] | None = None) -> float | None:
         """Seconds to wait when the user is over the limit, else None (and the question counts)."""
-        if not self.enabled:
+        rate, per = limit or self.default
+        if rate <= 0 or per <= 0:
             return None
-        return self.mapping.update_rate_limit(user_id)
+        mapping = self._mappings.get((rate, per))
+        if mapping is None:
+            # keyed by the user id itself: the buckets of BucketType.user, without a message to read it from
+            mapping = self._mappings[rate, per] = commands.CooldownMapping.from_cooldown(rate, per, _user_id)
+        return mapping.update_rate_limit(user_id)
 
     def should_warn(self, user_id: int, retry_after: float) -> bool:
         """True the first time a user hits the limit in a window (so the bot does not spam warnings)."""
@@ -124,17 +135,21 @@ class TariffBot(commands.Bot):
         )
         self.store = Store(settings.database, clock=clock)
         self.cooldowns = Cooldowns(settings.discord.cooldown_rate, settings.discord.cooldown_seconds)
+        self.servers = Servers(settings.discord)
         self.background = Background()
         # '/tariff japan' typed as a message: command name -> the message that command sends (by extension).
         self.text_commands: dict[str, Callable[[str], dict[str, Any]]] = {}
         self.questions: Counter[str] = Counter()  # questions answered since the start, by reply kind
         self.stopping: str | None = None  # why the bot is stopping (a signal's name), once it is
         self._closing: asyncio.Task[None] | None = None
+        # list kind -> where its pages come from (by extension): page buttons read the list again on click
+        self.pages: dict[str, PageSource] = {}
 
     async def setup_hook(self) -> None:
         """Open the store (applying migrations), register persistent buttons and load the extensions."""
         await self.store.open()
-        self.add_dynamic_items(SuggestionButton, FeedbackButton)
+        await self.servers.load(self.store)
+        self.add_dynamic_items(SuggestionButton, FeedbackButton, PageButton)
         for name in EXTENSIONS:
             await self.load_extension(name)
         log.info("loaded %d extensions; %d facts", len(EXTENSIONS), len(self.service.kb.facts))

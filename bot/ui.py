@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import discord
+from discord import app_commands
 
 from bot.asking import strip_mentions
 from bot.core.answer import Answer, Kind, human_date
@@ -18,12 +19,19 @@ if TYPE_CHECKING:
     from bot.client import TariffBot
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NO_MENTIONS = discord.AllowedMentions.none()
 COLOUR = discord.Colour.blurple()
 ERROR_TEXT = "Sorry, something went wrong on my side. The error was logged."
 MAX_CITATIONS = 3
 _FACT_ID = r"[a-z0-9][a-z0-9-]{0,80}"
+
+
+def everywhere(item: T) -> T:
+    """A read-only command usable everywhere: in servers and DMs, and installed by a user in any chat."""
+    item = app_commands.allowed_installs(guilds=True, users=True)(item)
+    return app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(item)
 
 
 def tariffbot(interaction: discord.Interaction) -> TariffBot:
@@ -102,30 +110,12 @@ def tariff_field(record: TariffRecord) -> tuple[str, str]:
     return clip(f"{record.country} — {record.sector}", 256), clip("\n".join(lines), 1024)
 
 
-def tariffs_embed(records: Iterable[TariffRecord], title: str) -> discord.Embed:
-    """One embed listing tariff records (at most 25; a footer says how many were left out)."""
-    records = list(records)
-    embed = discord.Embed(title=clip(title, 256), colour=COLOUR)
-    for record in records[:25]:
-        name, value = tariff_field(record)
-        embed.add_field(name=name, value=value, inline=False)
-    if len(records) > 25:
-        embed.set_footer(text=f"{len(records) - 25} more: narrow it down with country or sector")
-    return embed
-
-
 def participant_embed(person: Participant) -> discord.Embed:
     """Who someone is: role, country, the fact's answer and sources."""
     embed = fact_embed(person.fact, title=person.name)
     embed.insert_field_at(0, name="Role", value=clip(person.role, 1024), inline=True)
     embed.insert_field_at(1, name="Country", value=clip(person.country, 1024), inline=True)
     return embed
-
-
-def list_embed(title: str, lines: Iterable[str], empty: str) -> discord.Embed:
-    """A titled embed of bullet lines, clipped to Discord's description limit."""
-    text = "\n".join(f"• {line}" for line in lines) or empty
-    return discord.Embed(title=title, description=clip(text, 4096), colour=COLOUR)
 
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
@@ -207,7 +197,7 @@ class FeedbackButton(discord.ui.DynamicItem[discord.ui.Button],
             await send_ephemeral(interaction, "Thanks, noted." if self.helpful
                                  else "Thanks, noted: a curator will look at this answer.")
             bot.background.write("a feedback vote", lambda: bot.store.record_feedback(
-                self.fact_id, question, self.helpful))
+                self.fact_id, question, self.helpful, interaction.guild_id))
         except Exception:
             log.exception("feedback button %s failed", self.fact_id)
             await send_ephemeral(interaction, ERROR_TEXT)

@@ -7,6 +7,7 @@ A setting's type comes from its dataclass field; its range from RANGES (numbers 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import reprlib
 import types
 from collections.abc import Mapping
@@ -79,6 +80,11 @@ RANGES: dict[str, Range] = {
     "updates.request_timeout_seconds": Range(0.1, 300),
     "updates.nonce_window_seconds": Range(0, 3600),
     "updates.max_removals": Range(0, 1_000_000),
+    "updates.feed_backfill": Range(0, 50),
+    "updates.feed_max_age_days": Range(0, 3650),
+    "updates.server_feed_limit": Range(0, 1000),
+    "updates.server_feed_max_bytes": Range(1000, 100_000_000),
+    "discord.curator_notice_after": Range(0, 1_000_000),
     "knowledge_limits.max_file_bytes": Range(1000, 1_000_000_000),
     "knowledge_limits.max_depth": Range(2, 500),  # PyYAML's composer recurses: keep far from Python's limit
     "knowledge_limits.max_alias_nodes": Range(0, 10_000_000),
@@ -86,6 +92,8 @@ RANGES: dict[str, Range] = {
     "health.heartbeat_seconds": Range(1, 3600),
     "health.stale_seconds": Range(5, 86400),
 }
+# Settings whose items are networks in CIDR notation.
+NETWORKS = frozenset({"updates.feed_allowed_networks"})
 # Settings that are one of a few words (compared without case, stored as written here).
 CHOICES: dict[str, tuple[str, ...]] = {
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR"),
@@ -176,6 +184,8 @@ def _range(name: str, value: float, written: Any) -> float:
 
 
 def _word(name: str, value: Any) -> str:
+    if name in NETWORKS:
+        return _network(value)
     if not isinstance(value, str) or not value.strip():
         raise Invalid(f"must be text (got {shown(value)})")
     choices = CHOICES.get(name)
@@ -185,6 +195,14 @@ def _word(name: str, value: Any) -> str:
         if value.strip().lower() == choice.lower():
             return choice
     raise Invalid(f"must be one of {', '.join(choices)} (got {shown(value)})")
+
+
+def _network(value: Any) -> str:
+    """A CIDR network such as 10.20.0.0/16 (a bare address is its own /32 or /128)."""
+    try:
+        return str(ipaddress.ip_network(str(value), strict=False))
+    except ValueError:
+        raise Invalid(f"must be a network such as 10.0.0.0/8 (got {shown(value)})") from None
 
 
 def _feed(item: Any) -> FeedSettings:

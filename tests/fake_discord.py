@@ -41,6 +41,12 @@ class Posted:
     content: str
     nonce: str | None
     at: float
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """What the message says: its content, then its embeds' descriptions (an update post's texts)."""
+        return "\n".join([self.content, *(e.get("description") or "" for e in self.embeds)])
 
 
 @dataclass
@@ -80,7 +86,8 @@ class FakeDiscord:
         return {"id": str(m.id), "channel_id": str(m.channel), "author": user(BOT_ID, "tariffbot", bot=True),
                 "content": m.content, "timestamp": TIMESTAMP, "edited_timestamp": None, "tts": False,
                 "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-                "embeds": [], "pinned": False, "type": 0, "flags": 0, "components": [], "nonce": m.nonce}
+                "embeds": m.embeds, "pinned": False, "type": 0, "flags": 0, "components": [],
+                "nonce": m.nonce}
 
     def _global_429(self, now: float) -> web.Response | None:
         while self._arrivals and self._arrivals[0] <= now - 1.0:
@@ -199,7 +206,8 @@ class FakeDiscord:
                     self.deduplicated += 1
                     return _json(self.payload(m))
         nonce = None if nonce is None else str(nonce)
-        posted = Posted(self.snowflake(), channel, body.get("content") or "", nonce, now)
+        embeds = body.get("embeds") or []
+        posted = Posted(self.snowflake(), channel, body.get("content") or "", nonce, now, embeds)
         self.messages.append(posted)
         if fault == "badjson":
             return web.Response(body=b'{"id": "1", "content": ', content_type="application/json")
@@ -250,7 +258,7 @@ class FakeDiscord:
         """How many stored messages carry each (channel, line) pair: the exactly-once count."""
         seen: Counter = Counter()
         for m in self.messages:
-            for line in m.content.splitlines():
+            for line in m.text.splitlines():
                 if "update number" in line:
                     seen[(m.channel, line.lstrip("• ").strip())] += 1
         return seen

@@ -168,6 +168,7 @@ class Recorder:
     sent: list[Sent] = field(default_factory=list)
     fail: Exception | None = None
     posted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel id -> messages created
+    threads: list[dict[str, Any]] = field(default_factory=list)  # forum posts created
 
     def message_from(self, channel_id: str, body: dict[str, Any] | None) -> dict[str, Any]:
         """What Discord answers to a created message: the body plus the server-side fields."""
@@ -196,6 +197,28 @@ class Recorder:
             return {"id": str(APP_ID), "name": "tariffbot", "description": "", "icon": None,
                     "bot_public": True, "bot_require_code_grant": False, "owner": user(USER_ID),
                     "verify_key": "0" * 64, "flags": 0, "summary": ""}
+        if route.method == "GET" and path.endswith("/threads/active"):
+            return {"threads": self.threads, "members": []}
+        if route.method == "GET" and "/messages/" in path:
+            wanted = path.rsplit("/", 1)[1]
+            found = [m for m in self.posted.get(str(route.channel_id), []) if m["id"] == wanted]
+            if not found:
+                raise discord.NotFound(mock.Mock(status=404, reason="Not Found"), {"message": "Unknown"})
+            return found[0]
+        if route.method == "POST" and path.endswith("/threads"):  # a forum post: the thread and its message
+            thread_id = str(discord.utils.time_snowflake(discord.utils.utcnow()))  # posts are found by time
+            created = self.message_from(thread_id, (kwargs.get("json") or {}).get("message"))
+            created["id"] = thread_id
+            self.posted.setdefault(thread_id, []).append(created)
+            name, parent = (kwargs.get("json") or {}).get("name"), str(route.channel_id)
+            started_thread = {
+                "id": thread_id, "type": 11, "guild_id": str(GUILD_ID), "parent_id": parent, "name": name,
+                "owner_id": str(BOT_ID), "flags": 0, "message_count": 1, "member_count": 1,
+                "rate_limit_per_user": 0,
+                "thread_metadata": {"archived": False, "auto_archive_duration": 1440, "locked": False,
+                                    "archive_timestamp": TIMESTAMP}}
+            self.threads.append(started_thread)
+            return {**started_thread, "message": created}
         if route.method == "POST" and path.endswith("/messages"):
             created = self.message_from(str(route.channel_id), kwargs.get("json"))
             self.posted.setdefault(str(route.channel_id), []).append(created)
@@ -209,7 +232,8 @@ class Recorder:
             return {"id": str(channel_id), "type": 1, "recipients": [user(recipient)],
                     "last_message_id": None, "flags": 0}
         if route.method == "PUT" and path.endswith("/commands"):
-            return [{**c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1",
+            return [{"description": "", **c, "id": str(snowflake()), "application_id": str(APP_ID),
+                     "version": "1",
                      "default_member_permissions": None, "dm_permission": True, "nsfw": False}
                     for c in kwargs.get("json") or []]
         return {}
@@ -335,6 +359,15 @@ class Harness:
 def posted_message(recorder: Recorder, sent: Sent) -> dict[str, Any]:
     """The message payload Discord would hold for a REST-sent message (for clicking its buttons)."""
     return recorder.message_from(str(CHANNEL_ID), sent.json)
+
+
+def post_text(body: dict[str, Any] | None) -> str:
+    """What a posted message says: its content, then each embed's title and description (update posts)."""
+    body = body or {}
+    parts = [body.get("content") or ""]
+    for embed in body.get("embeds") or []:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+    return "\n".join(parts)
 
 
 def custom_ids(body: dict[str, Any]) -> list[str]:

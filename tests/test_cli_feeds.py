@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,17 +19,28 @@ from tests.helpers import FACT_BASE, GUILD_ID, USER_ID
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Trade wire</title><link>https://wire.example/</link>
-<description>news</description>
+<description>news</description>{later}
 <item><title>Akazawa and Bessent discuss tariffs on Japanese cars in Washington</title>
   <link>https://wire.example/akazawa-bessent</link><guid>wire-1</guid>
   <description>Japan's chief negotiator met the Treasury Secretary.</description></item>
 <item><title>Local football club wins the cup</title><link>https://wire.example/sport</link>
   <guid>wire-2</guid><description>A great match.</description></item>
 </channel></rss>"""
+LATER = """
+<item><title>Japan's Akazawa to return to Washington for more tariff talks</title>
+  <link>https://wire.example/second-round</link><guid>wire-3</guid>
+  <description>A second round of negotiations.</description></item>"""
 
 
-async def rss(request: web.Request) -> web.Response:
-    return web.Response(text=RSS, content_type="application/rss+xml")
+@dataclass
+class Wire:
+    """The feed the test server serves; a test sets `later` when a newer relevant story arrives."""
+
+    later: bool = False
+
+    async def rss(self, request: web.Request) -> web.Response:
+        text = RSS.format(later=LATER if self.later else "")
+        return web.Response(text=text, content_type="application/rss+xml")
 
 
 async def broken(request: web.Request) -> web.Response:
@@ -37,19 +49,21 @@ async def broken(request: web.Request) -> web.Response:
 
 @pytest.fixture
 async def feed_server():
+    wire = Wire()
     app = web.Application()
-    app.router.add_get("/rss", rss)
+    app.router.add_get("/rss", wire.rss)
     app.router.add_get("/broken", broken)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    yield wire, f"http://127.0.0.1:{runner.addresses[0][1]}"
     await runner.cleanup()
 
 
-def write_config(tmp_path: Path, feeds: dict[str, str]) -> Path:
+def write_config(tmp_path: Path, feeds: dict[str, str], backfill: int = 0) -> Path:
     """The test fact base, a private database, and these feeds."""
-    lines = [f"knowledge_dir: {FACT_BASE}", f"database: {tmp_path / 'bot.sqlite3'}", "updates:", "  feeds:"]
+    lines = [f"knowledge_dir: {FACT_BASE}", f"database: {tmp_path / 'bot.sqlite3'}", "updates:",
+             f"  feed_backfill: {backfill}", "  feeds:"]
     lines += [f"    - {{name: {name}, url: '{url}'}}" for name, url in feeds.items()] or ["    []"]
     path = tmp_path / "config.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -95,34 +109,60 @@ async def test_a_saved_file_is_previewed_with_scores_and_reasons_and_touches_no_
     assert not (tmp_path / "bot.sqlite3").exists()
 
 
-async def test_dry_run_shows_what_a_poll_would_queue_and_records_nothing(tmp_path, feed_server):
-    config = write_config(tmp_path, {"wire": feed_server + "/rss"})
+async def test_dry_run_of_a_new_feed_shows_its_first_poll_posts_nothing_and_records_nothing(
+    tmp_path, feed_server
+):
+    _, url = feed_server
+    config = write_config(tmp_path, {"wire": url + "/rss"})
     await subscribe(tmp_path / "bot.sqlite3")
     code, out, err = await tariffbot(config, "feeds", "poll", "--dry-run")
     assert code == 0, err
-    assert "a poll now would queue 1 new update(s) for 1 delivery(ies); 0 already announced" in out
+    assert next(line for line in out.splitlines() if "Akazawa and Bessent" in line).split()[0] == "quiet"
+    assert "would queue 0 new update(s) for 0 delivery(ies); 0 already announced, 1 recorded quietly" in out
     assert "nothing was recorded or queued" in out
     assert await counts(tmp_path / "bot.sqlite3") == (0, 0, 0)
 
 
-async def test_poll_queues_like_the_bot_once_and_a_dry_run_then_sees_it_announced(tmp_path, feed_server):
-    config = write_config(tmp_path, {"wire": feed_server + "/rss"})
+async def test_with_a_backfill_the_dry_run_shows_the_newest_relevant_item_posted(tmp_path, feed_server):
+    _, url = feed_server
+    config = write_config(tmp_path, {"wire": url + "/rss"}, backfill=1)
+    await subscribe(tmp_path / "bot.sqlite3")
+    code, out, err = await tariffbot(config, "feeds", "poll", "--dry-run")
+    assert code == 0, err
+    assert next(line for line in out.splitlines() if "Akazawa and Bessent" in line).split()[0] == "post"
+    assert "a poll now would queue 1 new update(s) for 1 delivery(ies); 0 already announced" in out
+    assert await counts(tmp_path / "bot.sqlite3") == (0, 0, 0)
+
+
+async def test_poll_records_a_new_feed_quietly_then_queues_each_new_story_once(tmp_path, feed_server):
+    wire, url = feed_server
+    config = write_config(tmp_path, {"wire": url + "/rss"})
     await subscribe(tmp_path / "bot.sqlite3")
     code, out, err = await tariffbot(config, "feeds", "poll")
     assert code == 0, err
-    assert "wire: 2 item(s), 1 relevant; queued 1 new update(s) for 1 delivery(ies)" in out
-    assert await counts(tmp_path / "bot.sqlite3") == (1, 1, 1)
+    assert ("wire: 2 item(s), 1 relevant; queued 0 new update(s) for 0 delivery(ies), 0 already announced, "
+            "1 recorded quietly") in out
+    assert await counts(tmp_path / "bot.sqlite3") == (1, 0, 1)
+    wire.later = True
+    code, out, err = await tariffbot(config, "feeds", "poll", "--dry-run")
+    assert code == 0, err
+    assert "would queue 1 new update(s) for 1 delivery(ies); 1 already announced, 0 recorded quietly" in out
     code, out, _ = await tariffbot(config, "feeds", "poll")
-    assert "queued 0 new update(s) for 0 delivery(ies), 1 already announced" in out
+    assert "wire: 3 item(s), 2 relevant; queued 1 new update(s) for 1 delivery(ies), 1 already announced" \
+        in out
+    assert await counts(tmp_path / "bot.sqlite3") == (2, 1, 1)
+    code, out, _ = await tariffbot(config, "feeds", "poll")
+    assert "queued 0 new update(s) for 0 delivery(ies), 2 already announced" in out
     code, out, _ = await tariffbot(config, "feeds", "poll", "--dry-run")
-    assert "would queue 0 new update(s) for 0 delivery(ies); 1 already announced" in out
-    assert await counts(tmp_path / "bot.sqlite3") == (1, 1, 1)
+    assert "would queue 0 new update(s) for 0 delivery(ies); 2 already announced" in out
+    assert await counts(tmp_path / "bot.sqlite3") == (2, 1, 1)
 
 
 async def test_a_failing_feed_is_reported_recorded_and_exits_1_while_the_others_are_polled(
     tmp_path, feed_server
 ):
-    config = write_config(tmp_path, {"broken": feed_server + "/broken", "wire": feed_server + "/rss"})
+    _, url = feed_server
+    config = write_config(tmp_path, {"broken": url + "/broken", "wire": url + "/rss"})
     code, out, _ = await tariffbot(config, "feeds", "poll")
     assert code == exitcodes.FAILURE
     assert "broken: failed (1 in a row): HTTP 500" in out
@@ -133,11 +173,12 @@ async def test_a_failing_feed_is_reported_recorded_and_exits_1_while_the_others_
 
 
 async def test_a_url_is_previewed_without_being_configured(tmp_path, feed_server):
+    _, url = feed_server
     config = write_config(tmp_path, {})
-    code, out, err = await tariffbot(config, "feeds", "poll", "--url", feed_server + "/rss")
+    code, out, err = await tariffbot(config, "feeds", "poll", "--url", url + "/rss")
     assert code == 0, err
     assert "2 item(s), 1 relevant" in out
-    code, out, err = await tariffbot(config, "feeds", "poll", "--url", feed_server + "/broken")
+    code, out, err = await tariffbot(config, "feeds", "poll", "--url", url + "/broken")
     assert code == exitcodes.FAILURE and err.strip().endswith("HTTP 500 Internal Server Error")
     assert "Traceback" not in err and not (tmp_path / "bot.sqlite3").exists()
 

@@ -141,7 +141,7 @@ async def test_fresh_databases_never_reuse_a_nonce(tmp_path: Path, monkeypatch: 
     finally:
         await stop(fake, server)
     assert fake.deduplicated == 0 and len(fake.messages) == 30
-    texts = Counter(line for m in fake.messages for line in m.content.splitlines() if "update number" in line)
+    texts = Counter(line for m in fake.messages for line in m.text.splitlines() if "update number" in line)
     assert len(texts) == 300 and set(texts.values()) == {1}
 
 

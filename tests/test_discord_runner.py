@@ -48,7 +48,8 @@ class FakeDiscord(BaseHTTPRequestHandler):
                               "bot_public": True, "bot_require_code_grant": False, "owner": user(USER_ID),
                               "verify_key": "0" * 64, "flags": 0})
         elif self.command == "PUT" and self.path.endswith("/commands"):
-            self._reply(200, [{**c, "id": str(i + 1), "application_id": str(APP_ID), "version": "1"}
+            self._reply(200, [{"description": "", **c, "id": str(i + 1), "application_id": str(APP_ID),
+                               "version": "1"}
                               for i, c in enumerate(body)])
         else:
             self._reply(404, {"message": "404: Not Found", "code": 0})

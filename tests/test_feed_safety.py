@@ -86,8 +86,9 @@ def index() -> RelevanceIndex:
 
 
 async def poll(base: str, store, index, path: str, **changes):
-    settings = replace(UpdateSettings(feed_timeout_seconds=30, feed_max_bytes=2_000_000,
-                                      feeds=(FeedSettings(path.strip("/"), base + path),)), **changes)
+    feeds = (FeedSettings(path.strip("/"), base + path),)
+    settings = replace(UpdateSettings(feed_timeout_seconds=30, feed_max_bytes=2_000_000, feed_backfill=1000,
+                                      feed_max_age_days=0, feeds=feeds), **changes)
     poller = FeedPoller(store, settings, lambda: index, clock=Clock())
     try:
         (result,) = await poller.poll_all()

@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 from bot.core.service import KnowledgeService
-from tests.helpers import CHANNEL_ID, bot_settings, copy_fact_base, started
+from tests.helpers import CHANNEL_ID, bot_settings, copy_fact_base, post_text, started
 from tests.test_updates_changes import RECIPROCAL_AFTER, RECIPROCAL_BEFORE
 from tests.test_updates_discord import quiet, reply, slash
 from tests.updates_support import edit
@@ -58,7 +58,7 @@ async def test_a_command_line_reload_is_served_before_its_update_goes_out(h, tmp
         await cog.outbox.drain()
     posted = [s for s in h.recorder.sent if s.method == "POST" and s.path.endswith("/messages")]
     assert len(posted) == 1 and "24% (paused until early July 2025) -> 15% (in force)" in \
-        posted[0].json["content"]
+        post_text(posted[0].json)
     assert rates_when_posted == [15]  # served the new fact base before the update went out
     answer = h.bot.service.engine.ask("What is the US reciprocal tariff on Japan?")
     assert answer.fact is not None and answer.fact.id == FACT

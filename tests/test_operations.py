@@ -182,21 +182,32 @@ def test_restore_puts_a_backup_back_and_refuses_while_the_bot_runs(tmp_path: Pat
     assert bad.returncode == 3 and bad.stderr.count("\n") == 1 and rows(database) == 50
 
 
+def older_database(path: Path, updates: int = 50) -> None:
+    """A database as the previous tariffbot left it: every migration but the last, and some updates."""
+    *older, _ = migrations()
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        for number, item in older:
+            script = item.read_text(encoding="utf-8")
+            db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;")
+        db.executemany("INSERT INTO updates (source, dedupe_key, topics, text, created_at) "
+                       "VALUES ('knowledge', ?, 'tariffs', ?, '2027-01-15T08:00:00Z')",
+                       [(f"k{n}", f"update {n}") for n in range(updates)])
+        db.commit()
+
+
 def test_a_migration_backs_the_database_up_beside_itself_first(tmp_path: Path) -> None:
     database = tmp_path / "bot.sqlite3"
-    asyncio.run(make_database(database))
     latest = len(migrations())
     for round_ in range(MIGRATION_BACKUPS + 2):
-        with contextlib.closing(sqlite3.connect(database)) as db:  # as an older tariffbot left it
-            db.execute("DROP TABLE heartbeat")
-            db.execute(f"PRAGMA user_version = {latest - 1}")
-            db.commit()
+        database.unlink(missing_ok=True)
+        older_database(database)
 
         async def reopen(round_: int = round_) -> int:
             async with Store(database, clock=lambda: NOW + round_) as store:
                 return await store.schema_version()
 
         assert asyncio.run(reopen()) == latest
+        assert rows(database) == 50  # migrated, nothing lost
     backups = sorted(tmp_path.glob("bot.sqlite3.before-migration.*.bak"))
     assert len(backups) == MIGRATION_BACKUPS  # a bounded number: the oldest go
     assert backups[-1].name == "bot.sqlite3.before-migration.2027-01-15T080004Z.bak"

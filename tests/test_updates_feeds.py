@@ -152,8 +152,9 @@ def index() -> RelevanceIndex:
 
 def settings(server: Server, *paths: str, **changes) -> UpdateSettings:
     feeds = tuple(FeedSettings(p.strip("/"), server.base + p) for p in paths)
+    # these tests are about polling itself: every item is posted, however old (see test_feed_flood.py)
     base = UpdateSettings(feed_poll_seconds=600, feed_timeout_seconds=0.2, feed_max_bytes=100_000,
-                          feeds=feeds)
+                          feeds=feeds, feed_backfill=20, feed_max_age_days=0)
     return replace(base, **changes)
 
 

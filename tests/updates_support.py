@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+from aiohttp import web
 
 from bot.core.store import Store
 from bot.core.updates.records import Batch
 from bot.paths import PROJECT_DIR
 
 KNOWLEDGE = PROJECT_DIR / "knowledge"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def copy_knowledge(tmp_path: Path) -> Path:
@@ -31,6 +36,20 @@ def remove_entry(path: Path, entry_id: str) -> None:
     new, n = re.subn(rf"  - id: {re.escape(entry_id)}\n.*?(?=\n  - id: |\Z)", "", text, flags=re.S)
     assert n == 1, entry_id
     path.write_text(new, encoding="utf-8")
+
+
+@asynccontextmanager
+async def local_server(handler: Handler, route: str = "/{tail:.*}") -> AsyncIterator[str]:
+    """An aiohttp server on 127.0.0.1 (any free port) answering GETs of `route`; yields its base URL."""
+    app = web.Application()
+    app.router.add_get(route, handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
 
 
 async def open_store(path: Path) -> Store:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,10 +19,11 @@ from bot.core.updates.feeds import (
     FeedError,
     FeedItem,
     FeedPoller,
+    FeedSource,
     PollResult,
     PollStatus,
+    Verdict,
     fetch,
-    news_update,
     scored,
 )
 from bot.core.updates.records import QueueResult
@@ -30,34 +32,40 @@ from bot.core.updates.relevance import Relevance
 TITLE_CHARS = 90
 
 
+# How each verdict of a poll is marked in the listing (`skip`: below the relevance threshold).
+MARKS = {Verdict.POST: "post", Verdict.SILENT: "quiet", Verdict.SEEN: "seen", Verdict.OLD: "old",
+         Verdict.IRRELEVANT: "skip"}
+
+
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """One feed read without recording anything: its items, scored, and what queueing them would do."""
+    """One feed read without recording anything: its items, scored, and what a poll would do with them."""
 
     name: str
     total: int
-    items: list[tuple[FeedItem, Relevance]]
+    items: list[tuple[FeedItem, Relevance, Verdict]]
     queued: QueueResult | None = None  # None when no database was consulted (an ad-hoc URL or file)
 
 
-def _item_line(item: FeedItem, relevance: Relevance, threshold: float) -> str:
-    mark = "post" if relevance.score >= threshold else "skip"
+def _item_line(item: FeedItem, relevance: Relevance, verdict: Verdict) -> str:
     title = clip(" ".join((item.title or item.summary).split()), TITLE_CHARS)
-    return f"  {mark} {relevance.score:.2f}  {title}\n             {relevance.why()}"
+    return f"  {MARKS[verdict]:<5} {relevance.score:.2f}  {title}\n              {relevance.why()}"
 
 
 def print_preview(preview: Preview, threshold: float) -> None:
-    """Every item read with its score and reason, then the totals."""
-    relevant = sum(r.score >= threshold for _, r in preview.items)
+    """Every item read with its verdict, score and reason, then the totals."""
+    relevant = sum(r.score >= threshold for _, r, _ in preview.items)
     read = len(preview.items)
     newest = f" (the newest {read} read)" if read < preview.total else ""
     print(f"{preview.name}: {preview.total} item(s){newest}, {relevant} relevant at threshold {threshold:g}")
-    for item, relevance in preview.items:
-        print(_item_line(item, relevance, threshold))
+    for item, relevance, verdict in preview.items:
+        print(_item_line(item, relevance, verdict))
     if preview.queued is not None:
         q = preview.queued
+        count = Counter(verdict for _, _, verdict in preview.items)
         print(f"  a poll now would queue {q.updates} new update(s) for {q.deliveries} delivery(ies); "
-              f"{q.duplicates} already announced")
+              f"{count[Verdict.SEEN]} already announced, {count[Verdict.SILENT]} recorded quietly "
+              f"(a new feed's first poll), {count[Verdict.OLD]} too old")
 
 
 def print_result(result: PollResult) -> None:
@@ -69,7 +77,8 @@ def print_result(result: PollResult) -> None:
     else:
         q = result.queued
         print(f"{result.feed}: {result.items} item(s), {result.relevant} relevant; queued {q.updates} new "
-              f"update(s) for {q.deliveries} delivery(ies), {q.duplicates} already announced")
+              f"update(s) for {q.deliveries} delivery(ies), {q.duplicates} already announced, "
+              f"{q.silent} recorded quietly (a new feed's first poll)")
 
 
 async def _read(session: aiohttp.ClientSession, url: str, settings: Settings) -> bytes:
@@ -80,27 +89,33 @@ async def _read(session: aiohttp.ClientSession, url: str, settings: Settings) ->
 
 
 def _score(name: str, body: bytes, service: KnowledgeService, settings: Settings) -> Preview:
+    """A feed that is not configured: each item posted or skipped by its relevance alone."""
     total, items = scored(body, service.relevance, settings.updates.feed_max_items)
-    return Preview(name, total, items)
+    threshold = settings.updates.relevance_threshold
+    return Preview(name, total, [(item, why, Verdict.POST if why.score >= threshold else Verdict.IRRELEVANT)
+                                 for item, why in items])
 
 
 async def _preview_configured(
     settings: Settings, service: KnowledgeService
 ) -> tuple[list[Preview], list[str]]:
-    """Read every configured feed in full (no validators) and preview what a poll would queue."""
+    """Read every configured feed in full (no validators) and preview what a poll would do, as the bot."""
     previews, failures = [], []
-    threshold = settings.updates.relevance_threshold
-    async with aiohttp.ClientSession() as session, Store(settings.database) as store:
-        for feed in settings.updates.feeds:
-            try:
-                preview = _score(feed.name, await _read(session, feed.url, settings), service, settings)
-            except FeedError as exc:
-                failures.append(f"{feed.name}: failed: {exc}")
-                continue
-            updates = [news_update(feed.name, item, why) for item, why in preview.items
-                       if why.score >= threshold]
-            queued = await store.preview_updates(updates)
-            previews.append(Preview(preview.name, preview.total, preview.items, queued))
+    async with Store(settings.database) as store:
+        poller = FeedPoller(store, settings.updates, lambda: service.relevance, clock=store.clock)
+        try:
+            for feed in settings.updates.feeds:
+                try:
+                    verdicts = await poller.preview(FeedSource.configured(feed, settings.updates))
+                except FeedError as exc:
+                    failures.append(f"{feed.name}: failed: {exc}")
+                    continue
+                posting = [s.update for s, v in verdicts if v is Verdict.POST and s.update is not None]
+                queued = await store.preview_updates(posting)
+                items = [(s.item, s.relevance, v) for s, v in verdicts]
+                previews.append(Preview(feed.name, len(items), items, queued))
+        finally:
+            await poller.close()
     return previews, failures
 
 

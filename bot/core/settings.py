@@ -44,3 +44,12 @@ class UpdateSettings:
     nonce_window_seconds: float = 60.0
     max_removals: int = 3
     feeds: tuple[FeedSettings, ...] = ()
+    # No flood: a feed's first poll records what is there and posts at most this many newest relevant items
+    # (config.yaml's feeds; a server's feed takes `/feeds add ... backfill:N`); older items are never posted.
+    feed_backfill: int = 0
+    feed_max_age_days: float = 7.0  # 0: no age limit
+    # Feeds added from Discord: how many per server, and each one's size cap (bytes).
+    server_feed_limit: int = 10
+    server_feed_max_bytes: int = 1_000_000
+    # Networks a server's feed may reach although they are loopback, private, link-local... (CIDR; none).
+    feed_allowed_networks: tuple[str, ...] = ()

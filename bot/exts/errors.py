@@ -11,6 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import ui
+from bot.checks import Refusal
 
 if TYPE_CHECKING:
     from bot.client import TariffBot
@@ -20,6 +21,14 @@ log = logging.getLogger(__name__)
 
 def user_message(error: app_commands.AppCommandError) -> str | None:
     """A brief explanation for errors the user caused; None for bugs (which get the generic text)."""
+    if isinstance(error, Refusal):
+        return str(error)
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works only in a server."
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("guild", "server").replace("_", " ").title()
+                           for p in error.missing_permissions)
+        return f"You need the **{needed}** permission to use this command."
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down a little: try again in {max(1, round(error.retry_after))} s."
     if isinstance(error, app_commands.TransformerError | app_commands.CheckFailure):

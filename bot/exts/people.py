@@ -41,7 +41,7 @@ class People(commands.Cog):
 
     @app_commands.command(name="who", description="Who someone in the Japan–US tariff talks is")
     @app_commands.describe(person="A name, e.g. Akazawa")
-    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @ui.everywhere
     async def who(self, interaction: discord.Interaction, person: app_commands.Range[str, 1, 100]) -> None:
         """Describe one participant."""
         message = self.who_message(person)

@@ -36,11 +36,12 @@ class Questions(commands.Cog):
             return content.strip()
         if me.id in message.raw_mentions:
             return strip_mentions(content, me.id)
-        watched = self.bot.settings.discord.watched_channels
+        servers = self.bot.servers
+        watched = servers.watched(message.guild.id)
         channel_ids = {message.channel.id, getattr(message.channel, "parent_id", None)}
         if watched and not channel_ids.isdisjoint(watched):
             text = content.strip()
-            if text and (not self.bot.settings.discord.questions_only or looks_like_question(text)):
+            if text and (not servers.questions_only(message.guild.id) or looks_like_question(text)):
                 return text
         return None
 
@@ -63,7 +64,8 @@ class Questions(commands.Cog):
             if self.bot.cooldowns.should_warn(user_id, retry):
                 await message.reply(cooldown_text(retry), allowed_mentions=ui.NO_MENTIONS)
 
-        await respond(self.bot, user_id, question, send, slow_down)
+        guild_id = message.guild.id if message.guild else None
+        await respond(self.bot, user_id, question, send, slow_down, guild_id)
 
 
 async def setup(bot: TariffBot) -> None:

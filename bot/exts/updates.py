@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import ui
+from bot import posts, ui
 from bot.core.logonce import ErrorLog
 from bot.core.ratelimit import concurrency_for
 from bot.core.store import StoreError
@@ -175,14 +175,35 @@ class Updates(commands.Cog):
             return SendRetryable(f"{type(exc).__name__}: {exc}", maybe_sent=False)
         return SendRetryable(f"{type(exc).__name__}: {exc}")
 
+    async def _forum(self, batch: Batch) -> discord.ForumChannel:
+        channel = self.bot.get_channel(batch.target_id) or await self.bot.fetch_channel(batch.target_id)
+        if not isinstance(channel, discord.ForumChannel):
+            raise DestinationGone("the forum channel is no longer a forum")
+        return channel
+
     async def send(self, batch: Batch, content: str) -> int:
-        """Post one digest with its nonce; translate Discord's answer for the outbox."""
+        """Post one digest (embeds, the role it mentions) with its nonce, or as a new forum post; translate
+        Discord's answer for the outbox."""
+        message = posts.digest_message(batch, content)
         try:
+            if posts.in_forum(batch):
+                forum = await self._forum(batch)
+                created = await forum.create_thread(name=posts.thread_name(batch), **message)
+                return created.message.id
             channel = await self._destination(batch)
-            message = await channel.send(content, nonce=batch.nonce, allowed_mentions=ui.NO_MENTIONS)
-            return message.id
+            return (await channel.send(**message, nonce=batch.nonce)).id
         except (discord.DiscordException, aiohttp.ClientError, OSError) as exc:
             raise self._translate(exc, batch) from exc
+
+    async def _find_post(self, batch: Batch, ref: str, after: int, me: int | None) -> int | None:
+        """The forum post the bot started for this digest (its first message holds the fingerprint)."""
+        forum = await self._forum(batch)
+        for thread in await forum.guild.active_threads():
+            if thread.parent_id == forum.id and thread.owner_id == me and thread.id > after:
+                first = await thread.fetch_message(thread.id)
+                if ref in first.content:
+                    return first.id
+        return None
 
     async def find(self, batch: Batch, since: float) -> int | None:
         """The id of the digest's message if the bot already posted it (by its fingerprint), else None."""
@@ -191,6 +212,8 @@ class Updates(commands.Cog):
             datetime.fromtimestamp(since - FIND_MARGIN_SECONDS, UTC)))
         me = self.bot.user.id if self.bot.user else None
         try:
+            if posts.in_forum(batch):
+                return await self._find_post(batch, ref, after.id, me)
             channel = await self._destination(batch)
             async for message in channel.history(limit=FIND_LIMIT, after=after, oldest_first=True):
                 if message.author.id == me and ref in message.content:
@@ -202,6 +225,8 @@ class Updates(commands.Cog):
     @app_commands.command(name="reload", description="Owner only: reload the fact base and announce changes")
     @app_commands.describe(allow_removals="Also accept a fact base that removes many facts at once")
     @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    @app_commands.allowed_installs(guilds=True, users=False)
+    @app_commands.default_permissions(administrator=True)  # hidden from members; the owner is checked too
     async def reload(self, interaction: discord.Interaction, allow_removals: bool = False) -> None:
         """Validate knowledge/, queue announcements of what changed, and say what happened."""
         if not await self.bot.is_owner(interaction.user):

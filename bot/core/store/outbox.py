@@ -9,9 +9,11 @@ import aiosqlite
 
 from bot.core.store.database import Database
 from bot.core.store.subscriptions import subscription
+from bot.core.updates.cards import card_from_json, card_to_json
 from bot.core.updates.records import (
     Attempt,
     Batch,
+    ChannelType,
     Claim,
     Deferral,
     DeliveryPlan,
@@ -45,7 +47,7 @@ _OPEN = """
 _DIGEST_ROWS = """
     WITH chosen AS ({chosen})
     SELECT o.id, o.batch, o.nonce, o.subscription_id, s.kind, s.target_id, o.attempts, o.maybe_sent_since_ts,
-           o.last_error, u.text
+           o.last_error, u.text, u.card, s.channel_type, s.role_id
     FROM chosen JOIN outbox o ON o.batch = chosen.batch AND o.status = 'pending'
     JOIN subscriptions s ON s.id = o.subscription_id JOIN updates u ON u.id = o.update_id
     ORDER BY o.batch, o.id"""
@@ -59,7 +61,7 @@ class OutboxQueries(Database):
     async def _queue(self, db: aiosqlite.Connection, items: Sequence[UpdateItem]) -> QueueResult:
         """Store new updates (skipping any already known by a dedupe key) and fan them out to the outbox."""
         now = self.now()
-        updates = duplicates = deliveries = 0
+        updates = duplicates = deliveries = silent = 0
         for item in items:
             if item.aliases:
                 marks = ",".join("?" * len(item.aliases))
@@ -72,29 +74,35 @@ class OutboxQueries(Database):
                     duplicates += 1
                     continue
             cursor = await db.execute(
-                "INSERT INTO updates (source, dedupe_key, topics, text, created_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
-                (item.source, item.dedupe_key, ",".join(item.topics), item.text, now),
+                "INSERT INTO updates (source, dedupe_key, topics, text, created_at, card, guild_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+                (item.source, item.dedupe_key, ",".join(item.topics), item.text, now, card_to_json(item.card),
+                 item.guild_id),
             )
             if cursor.rowcount == 0:
                 duplicates += 1
                 continue
             update_id = cursor.lastrowid
-            updates += 1
             await db.executemany(_SEEN, [(key, update_id, item.feed) for key in item.aliases])
+            if item.silent:  # recorded as seen, posted to nobody
+                silent += 1
+                continue
+            updates += 1
             if not item.topics:
                 continue
             marks = ",".join("?" * len(item.topics))
+            # a server's feed posts to that server's channel subscriptions only
+            scope = "" if item.guild_id is None else " AND s.kind = 'channel' AND s.guild_id = ?"
             cursor = await db.execute(
                 "INSERT INTO outbox (update_id, subscription_id)"
                 " SELECT DISTINCT ?, s.id FROM subscriptions s"
                 " JOIN subscription_topics t ON t.subscription_id = s.id"
-                f" WHERE s.paused_reason IS NULL AND t.topic IN ({marks})"
+                f" WHERE s.paused_reason IS NULL AND t.topic IN ({marks}){scope}"
                 " ON CONFLICT (update_id, subscription_id) DO NOTHING",
-                (update_id, *item.topics),
+                (update_id, *item.topics, *(() if item.guild_id is None else (item.guild_id,))),
             )
             deliveries += cursor.rowcount
-        return QueueResult(updates, duplicates, deliveries)
+        return QueueResult(updates, duplicates, deliveries, silent)
 
     async def queue_updates(self, items: Sequence[UpdateItem]) -> QueueResult:
         """Queue updates for every matching subscriber, all in one transaction."""
@@ -130,8 +138,10 @@ class OutboxQueries(Database):
                         id=row["batch"], nonce=row["nonce"], subscription_id=row["subscription_id"],
                         kind=SubscriptionKind(row["kind"]), target_id=row["target_id"],
                         attempts=row["attempts"], maybe_sent_since=row["maybe_sent_since_ts"],
-                        last_error=row["last_error"])
+                        last_error=row["last_error"], channel_type=ChannelType(row["channel_type"]),
+                        role_id=row["role_id"])
                 batch.texts.append(row["text"])
+                batch.cards.append(card_from_json(row["card"]))
                 batch.row_ids.append(row["id"])
         return list(batches.values())
 
@@ -180,7 +190,8 @@ class OutboxQueries(Database):
                 digests += [PlannedDigest(batch, batch.id in fixed) for batch in formed]
                 await db.executemany(_MARK_SENT, [(None, None, batch.id) for batch in formed])
             async with db.execute(
-                "SELECT s.id, s.kind, s.target_id, s.guild_id, s.paused_reason, s.paused_at, NULL AS topics,"
+                "SELECT s.id, s.kind, s.target_id, s.guild_id, s.paused_reason, s.paused_at, s.channel_type,"
+                " s.role_id, NULL AS topics,"
                 " COUNT(*) AS updates FROM outbox o JOIN subscriptions s ON s.id = o.subscription_id"
                 " WHERE o.status = 'pending' AND s.paused_reason IS NOT NULL GROUP BY s.id ORDER BY s.id"
             ) as cursor:

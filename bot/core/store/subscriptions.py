@@ -6,10 +6,10 @@ import aiosqlite
 
 from bot.core.model import TOPICS
 from bot.core.store.database import Database
-from bot.core.updates.records import Subscription, SubscriptionKind
+from bot.core.updates.records import ChannelType, Subscription, SubscriptionKind
 
 _SELECT = """
-    SELECT s.id, s.kind, s.target_id, s.guild_id, s.paused_reason, s.paused_at,
+    SELECT s.id, s.kind, s.target_id, s.guild_id, s.paused_reason, s.paused_at, s.channel_type, s.role_id,
            (SELECT group_concat(t.topic) FROM subscription_topics t WHERE t.subscription_id = s.id) AS topics
     FROM subscriptions s"""
 
@@ -18,14 +18,16 @@ def subscription(row: aiosqlite.Row) -> Subscription:
     """A subscription from a row of the subscription columns (topics comma-separated, in canonical order)."""
     topics = tuple(t for t in TOPICS if t in (row["topics"] or "").split(","))
     return Subscription(row["id"], SubscriptionKind(row["kind"]), row["target_id"], row["guild_id"], topics,
-                        row["paused_reason"], row["paused_at"])
+                        row["paused_reason"], row["paused_at"], ChannelType(row["channel_type"]),
+                        row["role_id"])
 
 
 class SubscriptionQueries(Database):
     """Subscribe, unsubscribe, find and pause subscriptions."""
 
     async def subscribe(self, kind: SubscriptionKind, target_id: int, guild_id: int | None, created_by: int,
-                        topics: tuple[str, ...]) -> tuple[Subscription, bool]:
+                        topics: tuple[str, ...], *, channel_type: ChannelType = ChannelType.TEXT,
+                        role_id: int | None = None) -> tuple[Subscription, bool]:
         """Create or replace a subscription (resuming it if paused); True when it is new."""
         now = self.now()
 
@@ -36,17 +38,17 @@ class SubscriptionQueries(Database):
                 row = await cursor.fetchone()
             if row is None:
                 cursor = await db.execute(
-                    "INSERT INTO subscriptions (kind, target_id, guild_id, created_by, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (kind, target_id, guild_id, created_by, now),
+                    "INSERT INTO subscriptions (kind, target_id, guild_id, created_by, created_at,"
+                    " channel_type, role_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (kind, target_id, guild_id, created_by, now, channel_type, role_id),
                 )
                 sub_id, created = int(cursor.lastrowid or 0), True
             else:
                 sub_id, created = int(row[0]), False
                 await db.execute(
                     "UPDATE subscriptions SET paused_reason = NULL, paused_at = NULL,"
-                    " guild_id = COALESCE(?, guild_id) WHERE id = ?",
-                    (guild_id, sub_id),
+                    " guild_id = COALESCE(?, guild_id), channel_type = ?, role_id = ? WHERE id = ?",
+                    (guild_id, channel_type, role_id, sub_id),
                 )
                 await db.execute("DELETE FROM subscription_topics WHERE subscription_id = ?", (sub_id,))
             await db.executemany(

@@ -32,10 +32,10 @@ def fingerprint(nonce: str) -> str:
     return f"-# ref {nonce}"
 
 
-def render_digest(texts: list[str], ref: str | None = None) -> str:
-    """One message for one or more updates (and its fingerprint line), always within 2,000 characters."""
+def render_digest(texts: list[str], ref: str | None = None, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """One message for one or more updates (and its fingerprint line), always within `limit` characters."""
     tail = f"\n{fingerprint(ref)}" if ref else ""
-    room = MAX_MESSAGE_CHARS - len(tail)
+    room = limit - len(tail)
     if len(texts) == 1:
         return fit(f"**Tariff talks update**\n{texts[0]}", room) + tail
     header = f"**Tariff talks: {len(texts)} updates**"

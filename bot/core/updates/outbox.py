@@ -26,7 +26,7 @@ from bot.core.ratelimit import BULK, Pacer
 from bot.core.store import StoreError
 from bot.core.updates.group import GroupWriter
 from bot.core.updates.messages import render_digest
-from bot.core.updates.records import Attempt, Batch, Claim, Deferral, Mark
+from bot.core.updates.records import Attempt, Batch, ChannelType, Claim, Deferral, Mark
 
 log = logging.getLogger(__name__)
 LEASE_MARGIN = 1.0  # seconds a digest stays held past its request timeout (its turn in the pace: < 1 s)
@@ -203,8 +203,10 @@ class Outbox:
         BULK.set(True)  # its requests wait behind replies for their turn (this task's context only)
         now = self.clock()
         fresh = False
-        if batch.maybe_sent_since is not None and now + self.request_timeout >= (
-                batch.maybe_sent_since + self.nonce_window):
+        # a forum post takes no nonce: a digest that may have been posted there is always looked for first
+        window = 0.0 if batch.channel_type is ChannelType.FORUM else self.nonce_window
+        since = batch.maybe_sent_since
+        if since is not None and now + self.request_timeout >= since + window:
             # an earlier attempt may have been posted and Discord's nonce check no longer covers it
             try:
                 found = await self._timed(self._find(batch))

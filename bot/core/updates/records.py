@@ -14,6 +14,14 @@ class SubscriptionKind(StrEnum):
     DM = "dm"
 
 
+class ChannelType(StrEnum):
+    """What kind of channel a channel subscription posts to."""
+
+    TEXT = "text"  # a text or announcement channel
+    THREAD = "thread"
+    FORUM = "forum"  # one new post per digest
+
+
 class UpdateSource(StrEnum):
     """What an update announces."""
 
@@ -40,6 +48,37 @@ class Subscription:
     topics: tuple[str, ...]
     paused_reason: str | None = None
     paused_at: str | None = None
+    channel_type: ChannelType = ChannelType.TEXT
+    role_id: int | None = None  # the role the posts mention (never @everyone)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """An update's parts for an embed: what it is, its link, where it came from and why it matched."""
+
+    title: str
+    url: str | None = None
+    source: str | None = None
+    why: str | None = None
+    summary: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerFeed:
+    """A feed added from Discord: it belongs to one server and posts to that server's subscriptions."""
+
+    id: int
+    guild_id: int
+    name: str
+    url: str
+    backfill: int
+    created_by: int
+    created_at: str
+
+    @property
+    def key(self) -> str:
+        """The name of its poll state in the `feeds` table."""
+        return f"server:{self.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +91,9 @@ class UpdateItem:
     text: str
     aliases: tuple[str, ...] = ()  # further dedupe keys (news: guid, link, title)
     feed: str = ""
+    card: Card | None = None  # the parts of an embed, when the update has them
+    guild_id: int | None = None  # for this server's subscriptions only (None: every subscriber)
+    silent: bool = False  # recorded as seen, posted to nobody (a new feed's first poll)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +103,7 @@ class QueueResult:
     updates: int = 0  # new updates stored
     duplicates: int = 0  # updates already known (by any dedupe key)
     deliveries: int = 0  # outbox rows created
+    silent: int = 0  # new items recorded as seen without being posted (a new feed's first poll)
 
 
 @dataclass(slots=True)
@@ -77,6 +120,9 @@ class Batch:
     last_error: str | None = None
     texts: list[str] = field(default_factory=list)
     row_ids: list[int] = field(default_factory=list)
+    channel_type: ChannelType = ChannelType.TEXT
+    role_id: int | None = None
+    cards: list[Card | None] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
