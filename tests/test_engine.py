@@ -122,6 +122,20 @@ def test_plain_questions_find_their_fact(engine: Engine, question: str, fact_id:
     assert answer.kind is Kind.ANSWER and answer.fact is not None and answer.fact.id == fact_id, answer.reply
 
 
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        ("who tf is scott besent", "bessent"),
+        ("jamison greer who dat", "greer"),
+        ("wtf is the tariff on japanese cars", "tariff-autos"),
+        ("lowkey who is lutnick bruh", "lutnick"),
+    ],
+)
+def test_chat_fillers_and_spellings_carry_no_topic(engine: Engine, question: str, fact_id: str) -> None:
+    answer = engine.ask(question)
+    assert answer.kind is Kind.ANSWER and answer.fact is not None and answer.fact.id == fact_id, answer.reply
+
+
 def test_an_ordinary_word_outside_the_vocabulary_does_not_change_the_ranking(engine: Engine) -> None:
     # 'put' is in no fact; it weighs like an ordinary word, so the right fact stays first.
     reading = engine.read("What rate did Washington put on Japanese goods?")
