@@ -255,3 +255,37 @@ async def test_a_forum_post_that_may_have_been_made_is_found_not_posted_again(tm
         assert await h.bot.store.outbox_counts() == {"sent": 1}
     finally:
         await h.stop()
+
+
+def embeds_chars(embeds: list[dict]) -> int:
+    """Discord's count of a message's embed characters (title, description, fields, footer, author)."""
+    return sum(len(e.get("title", "")) + len(e.get("description", ""))
+               + len(e.get("footer", {}).get("text", "")) + len(e.get("author", {}).get("name", ""))
+               + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", [])) for e in embeds)
+
+
+async def test_feeds_test_keeps_its_embeds_within_discords_6000_characters(h):
+    """Ten long relevant items (titles and summaries full of characters that are escaped) still make one
+    message Discord accepts: at most 10 embeds, at most 6,000 embed characters in all."""
+    word = "Akazawa tariffs: ((--__**))[[~~||]]:: "
+    stories = [("Local football club wins the cup", 1.0)]
+
+    async def handle(request: web.Request) -> web.Response:
+        if not stories:
+            items = "".join(
+                f"<item><title>{n} {word * 8}</title><link>https://wire.example/{n}</link>"
+                f"<description>{word * 8}</description><pubDate>Sun, 15 Jun 2025 1{n}:00:00 GMT</pubDate>"
+                "</item>" for n in range(10))
+            return web.Response(text=f'<?xml version="1.0"?><rss version="2.0"><channel><title>w</title>'
+                                     f"{items}</channel></rss>", content_type="application/rss+xml")
+        return web.Response(text=rss(stories), content_type="application/rss+xml")
+
+    async with local_server(handle, "/rss") as base:
+        said(await run(h, "feeds add", option("url", base + "/rss"), option("name", "Wire")))
+        stories.clear()  # now ten new relevant items
+        sent = await run(h, "feeds test", option("feed", "Wire"))
+    text = said(sent)
+    assert "10 newest item(s), 10 to post now" in text
+    embeds = followup_embeds(sent)
+    assert 1 <= len(embeds) <= 10 and embeds_chars(embeds) <= 6000
+    assert all(e["title"].startswith(str(9 - n)) for n, e in enumerate(embeds))  # the newest first

@@ -181,7 +181,10 @@ class Feeds(commands.Cog):
         head = f"**{inert(source.name, MAX_NAME)}**: {len(verdicts)} newest item(s), {len(post)} to post now."
         if found is None:
             head += " (Not one of this server's feeds: added now, it would post only its backfill.)"
-        embeds = [posts.update_embed(u.text, u.card) for u in post[:MAX_PREVIEW]]
+        shown = post[:MAX_PREVIEW]
+        embeds = posts.preview_embeds([u.text for u in shown], [u.card for u in shown])
+        if len(embeds) < len(post):
+            head += f" The first {len(embeds)} as they would look:"
         await interaction.followup.send(ui.clip("\n".join([head, *lines]), 2000), embeds=embeds,
                                         ephemeral=True, allowed_mentions=ui.NO_MENTIONS)
 
