@@ -23,6 +23,7 @@ from tests.server_support import (
     STRANGER_ID,
     THREAD_ID,
     add_places,
+    forum,
     option,
     role,
     run,
@@ -201,6 +202,14 @@ async def test_a_forum_gets_one_post_per_digest(h, feeds):
     assert message["allowed_mentions"] == NONE and message["content"].startswith("-# ref ")
     assert message["embeds"][0]["fields"][1]["value"] == "mentions Akazawa, Bessent and tariffs"
     assert await h.bot.store.outbox_counts() == {"sent": 1}
+
+
+async def test_a_forum_that_requires_tags_is_refused_rather_than_failing_every_post(h):
+    """Discord refuses a forum post without a tag in a forum that requires one (400, code 40067): such a
+    subscription would never deliver, so it is refused with what to do."""
+    h.state.parse_channel_update({**forum(), "flags": int(discord.ChannelFlags(require_tag=True).value)})
+    text = said(await run(h, "subscribe", option("channel", FORUM_ID, 7), option("topics", "news")))
+    assert "requires a tag" in text and await h.bot.store.subscriptions() == []
 
 
 @pytest.mark.parametrize(("role", "error"), [

@@ -53,6 +53,9 @@ def refuse_bot(channel: Target) -> str | None:
     if not send or not perms.embed_links:
         what = "Send Messages in Threads" if isinstance(channel, discord.Thread) else "Send Messages"
         return f"I can't post updates in {channel.mention}: give me {what} and Embed Links there first."
+    if isinstance(channel, discord.ForumChannel) and channel.flags.require_tag:
+        return (f"{channel.mention} requires a tag on every post, and update posts have none: turn off "
+                "*Require people to select tags* in its settings, or choose another channel.")
     return None
 
 
