@@ -298,3 +298,23 @@ async def test_feeds_test_keeps_its_embeds_within_discords_6000_characters(h):
     embeds = followup_embeds(sent)
     assert 1 <= len(embeds) <= 10 and embeds_chars(embeds) <= 6000
     assert all(e["title"].startswith(str(9 - n)) for n, e in enumerate(embeds))  # the newest first
+
+
+async def test_a_feed_servers_error_text_is_shown_inert(h):
+    """A failing feed's error holds the server's own words (the HTTP reason phrase): /feeds list and
+    /subscriptions show them escaped, so they cannot form a masked link or a mention."""
+    broken: list[bool] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        if broken:
+            return web.Response(status=503, reason="[Verify your account](https://phish.example) <@&1>")
+        return web.Response(text=rss(STORIES), content_type="application/rss+xml")
+
+    async with local_server(handle, "/rss") as base:
+        said(await run(h, "feeds add", option("url", base + "/rss"), option("name", "Wire")))
+        broken.append(True)
+        (source,) = [s for s in await h.bot.get_cog("Updates").poller.sources() if s.guild_id]
+        await h.bot.get_cog("Updates").poller.poll(source, force=True)
+    for text in (said(await run(h, "feeds list")), said(await run(h, "subscriptions"))):
+        assert "failing (1 in a row" in text
+        assert "\\[Verify your account\\]\\(https\\://phish.example\\) \\<\\@&1\\>" in text, text

@@ -143,7 +143,7 @@ class Feeds(commands.Cog):
             if state is None or (state.last_success_at is None and not state.consecutive_failures):
                 health = "not polled yet"
             elif state.consecutive_failures:
-                error = ui.clip(state.last_error or "?", 150)
+                error = inert(state.last_error or "?", 150)  # the feed server's words
                 health = f"⚠ failing ({state.consecutive_failures} in a row): {error}"
             else:
                 health = f"last read {state.last_success_at}"
