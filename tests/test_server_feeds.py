@@ -318,3 +318,13 @@ async def test_a_feed_servers_error_text_is_shown_inert(h):
     for text in (said(await run(h, "feeds list")), said(await run(h, "subscriptions"))):
         assert "failing (1 in a row" in text
         assert "\\[Verify your account\\]\\(https\\://phish.example\\) \\<\\@&1\\>" in text, text
+
+
+async def test_a_feed_with_a_long_non_ascii_url_is_answered_within_2000_characters(h, feeds):
+    """A URL of 600 Japanese characters is 5,400 once percent-encoded for its link: every answer about the
+    feed (add, list, remove) still fits one Discord message."""
+    url = feeds.base + "/rss?topic=" + "関税" * 300
+    sent = await run(h, "feeds add", option("url", url), option("name", "Long"))
+    for text in (said(sent), said(await run(h, "feeds list")), said(await run(h, "feeds remove",
+                                                                                option("feed", "Long")))):
+        assert 0 < len(text) <= 2000

@@ -30,12 +30,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_NAME = 80
 MAX_PREVIEW = 10
+MAX_LINK = 500  # a feed's link in a reply (percent-encoding can make a 2,000-character URL 9 times longer)
 
 
 def feed_line(feed: ServerFeed) -> str:
-    """A feed as a list line: its name and link."""
+    """A feed as a list line: its name and link (its address cut short, unlinked, when the link is long)."""
     link = safe_link(feed.url)
-    return f"**{inert(feed.name, MAX_NAME)}** — " + (f"<{link}>" if link else inert(feed.url, 200))
+    shown = f"<{link}>" if link and len(link) <= MAX_LINK else inert(feed.url, 200)
+    return f"**{inert(feed.name, MAX_NAME)}** — {shown}"
 
 
 class Feeds(commands.Cog):
