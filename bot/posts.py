@@ -44,6 +44,15 @@ def digest_embeds(texts: list[str], cards: list[Card | None]) -> list[discord.Em
     return None
 
 
+def preview_embeds(texts: list[str], cards: list[Card | None]) -> list[discord.Embed]:
+    """As many of the updates' embeds as one message holds (summaries dropped first, then the last ones)."""
+    for count in range(min(len(texts), MAX_EMBEDS), 0, -1):
+        embeds = digest_embeds(texts[:count], cards[:count])
+        if embeds is not None:
+            return embeds
+    return []
+
+
 def mentions(role_id: int | None) -> discord.AllowedMentions:
     """Exactly the subscription's role may be pinged; never @everyone, @here, users or other roles."""
     roles: list[discord.abc.Snowflake] | bool = [discord.Object(role_id)] if role_id else False

@@ -29,6 +29,17 @@ def test_non_public_addresses_are_refused(address, kind):
     assert AddressPolicy().refusal(address) == f"{address} is a {kind} address"
 
 
+@pytest.mark.parametrize(("address", "kind"), [
+    ("2002:7f00:1::", "loopback"), ("2002:a00:1::1", "private"), ("2002:a9fe:a9fe::", "link-local"),
+    ("fec0::1", "site-local"),
+])
+def test_ipv6_forms_that_reach_a_non_public_address_are_refused(address, kind):
+    """6to4 (2002::/16) carries an IPv4 address that the host's 6to4 tunnel sends to; site-local is not
+    public either."""
+    assert AddressPolicy().refusal(address) == f"{address} is a {kind} address"
+    assert AddressPolicy().refusal("2002:5db8:d822::1") is None  # 6to4 of a public address: public
+
+
 def test_public_addresses_and_allowed_networks_pass():
     assert AddressPolicy().refusal("93.184.216.34") is None
     assert AddressPolicy().refusal("2606:2800:220:1:248:1893:25c8:1946") is None

@@ -23,6 +23,7 @@ from tests.server_support import (
     STRANGER_ID,
     THREAD_ID,
     add_places,
+    forum,
     option,
     role,
     run,
@@ -203,6 +204,14 @@ async def test_a_forum_gets_one_post_per_digest(h, feeds):
     assert await h.bot.store.outbox_counts() == {"sent": 1}
 
 
+async def test_a_forum_that_requires_tags_is_refused_rather_than_failing_every_post(h):
+    """Discord refuses a forum post without a tag in a forum that requires one (400, code 40067): such a
+    subscription would never deliver, so it is refused with what to do."""
+    h.state.parse_channel_update({**forum(), "flags": int(discord.ChannelFlags(require_tag=True).value)})
+    text = said(await run(h, "subscribe", option("channel", FORUM_ID, 7), option("topics", "news")))
+    assert "requires a tag" in text and await h.bot.store.subscriptions() == []
+
+
 @pytest.mark.parametrize(("role", "error"), [
     (GUILD_ID, "never mention @everyone"),  # the @everyone role has the guild's id
 ])
@@ -255,3 +264,67 @@ async def test_a_forum_post_that_may_have_been_made_is_found_not_posted_again(tm
         assert await h.bot.store.outbox_counts() == {"sent": 1}
     finally:
         await h.stop()
+
+
+def embeds_chars(embeds: list[dict]) -> int:
+    """Discord's count of a message's embed characters (title, description, fields, footer, author)."""
+    return sum(len(e.get("title", "")) + len(e.get("description", ""))
+               + len(e.get("footer", {}).get("text", "")) + len(e.get("author", {}).get("name", ""))
+               + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", [])) for e in embeds)
+
+
+async def test_feeds_test_keeps_its_embeds_within_discords_6000_characters(h):
+    """Ten long relevant items (titles and summaries full of characters that are escaped) still make one
+    message Discord accepts: at most 10 embeds, at most 6,000 embed characters in all."""
+    word = "Akazawa tariffs: ((--__**))[[~~||]]:: "
+    stories = [("Local football club wins the cup", 1.0)]
+
+    async def handle(request: web.Request) -> web.Response:
+        if not stories:
+            items = "".join(
+                f"<item><title>{n} {word * 8}</title><link>https://wire.example/{n}</link>"
+                f"<description>{word * 8}</description><pubDate>Sun, 15 Jun 2025 1{n}:00:00 GMT</pubDate>"
+                "</item>" for n in range(10))
+            return web.Response(text=f'<?xml version="1.0"?><rss version="2.0"><channel><title>w</title>'
+                                     f"{items}</channel></rss>", content_type="application/rss+xml")
+        return web.Response(text=rss(stories), content_type="application/rss+xml")
+
+    async with local_server(handle, "/rss") as base:
+        said(await run(h, "feeds add", option("url", base + "/rss"), option("name", "Wire")))
+        stories.clear()  # now ten new relevant items
+        sent = await run(h, "feeds test", option("feed", "Wire"))
+    text = said(sent)
+    assert "10 newest item(s), 10 to post now" in text
+    embeds = followup_embeds(sent)
+    assert 1 <= len(embeds) <= 10 and embeds_chars(embeds) <= 6000
+    assert all(e["title"].startswith(str(9 - n)) for n, e in enumerate(embeds))  # the newest first
+
+
+async def test_a_feed_servers_error_text_is_shown_inert(h):
+    """A failing feed's error holds the server's own words (the HTTP reason phrase): /feeds list and
+    /subscriptions show them escaped, so they cannot form a masked link or a mention."""
+    broken: list[bool] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        if broken:
+            return web.Response(status=503, reason="[Verify your account](https://phish.example) <@&1>")
+        return web.Response(text=rss(STORIES), content_type="application/rss+xml")
+
+    async with local_server(handle, "/rss") as base:
+        said(await run(h, "feeds add", option("url", base + "/rss"), option("name", "Wire")))
+        broken.append(True)
+        (source,) = [s for s in await h.bot.get_cog("Updates").poller.sources() if s.guild_id]
+        await h.bot.get_cog("Updates").poller.poll(source, force=True)
+    for text in (said(await run(h, "feeds list")), said(await run(h, "subscriptions"))):
+        assert "failing (1 in a row" in text
+        assert "\\[Verify your account\\]\\(https\\://phish.example\\) \\<\\@&1\\>" in text, text
+
+
+async def test_a_feed_with_a_long_non_ascii_url_is_answered_within_2000_characters(h, feeds):
+    """A URL of 600 Japanese characters is 5,400 once percent-encoded for its link: every answer about the
+    feed (add, list, remove) still fits one Discord message."""
+    url = feeds.base + "/rss?topic=" + "関税" * 300
+    sent = await run(h, "feeds add", option("url", url), option("name", "Long"))
+    for text in (said(sent), said(await run(h, "feeds list")), said(await run(h, "feeds remove",
+                                                                                option("feed", "Long")))):
+        assert 0 < len(text) <= 2000

@@ -30,12 +30,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_NAME = 80
 MAX_PREVIEW = 10
+MAX_LINK = 500  # a feed's link in a reply (percent-encoding can make a 2,000-character URL 9 times longer)
 
 
 def feed_line(feed: ServerFeed) -> str:
-    """A feed as a list line: its name and link."""
+    """A feed as a list line: its name and link (its address cut short, unlinked, when the link is long)."""
     link = safe_link(feed.url)
-    return f"**{inert(feed.name, MAX_NAME)}** — " + (f"<{link}>" if link else inert(feed.url, 200))
+    shown = f"<{link}>" if link and len(link) <= MAX_LINK else inert(feed.url, 200)
+    return f"**{inert(feed.name, MAX_NAME)}** — {shown}"
 
 
 class Feeds(commands.Cog):
@@ -143,7 +145,7 @@ class Feeds(commands.Cog):
             if state is None or (state.last_success_at is None and not state.consecutive_failures):
                 health = "not polled yet"
             elif state.consecutive_failures:
-                error = ui.clip(state.last_error or "?", 150)
+                error = inert(state.last_error or "?", 150)  # the feed server's words
                 health = f"⚠ failing ({state.consecutive_failures} in a row): {error}"
             else:
                 health = f"last read {state.last_success_at}"
@@ -181,7 +183,10 @@ class Feeds(commands.Cog):
         head = f"**{inert(source.name, MAX_NAME)}**: {len(verdicts)} newest item(s), {len(post)} to post now."
         if found is None:
             head += " (Not one of this server's feeds: added now, it would post only its backfill.)"
-        embeds = [posts.update_embed(u.text, u.card) for u in post[:MAX_PREVIEW]]
+        shown = post[:MAX_PREVIEW]
+        embeds = posts.preview_embeds([u.text for u in shown], [u.card for u in shown])
+        if len(embeds) < len(post):
+            head += f" The first {len(embeds)} as they would look:"
         await interaction.followup.send(ui.clip("\n".join([head, *lines]), 2000), embeds=embeds,
                                         ephemeral=True, allowed_mentions=ui.NO_MENTIONS)
 

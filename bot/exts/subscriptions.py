@@ -12,6 +12,7 @@ from discord.ext import commands
 
 from bot import ui
 from bot.core.model import TOPICS
+from bot.core.text import inert
 from bot.core.updates.records import ChannelType, Subscription, SubscriptionKind
 from bot.paging import Entry, Listing, send_listing
 
@@ -53,6 +54,9 @@ def refuse_bot(channel: Target) -> str | None:
     if not send or not perms.embed_links:
         what = "Send Messages in Threads" if isinstance(channel, discord.Thread) else "Send Messages"
         return f"I can't post updates in {channel.mention}: give me {what} and Embed Links there first."
+    if isinstance(channel, discord.ForumChannel) and channel.flags.require_tag:
+        return (f"{channel.mention} requires a tag on every post, and update posts have none: turn off "
+                "*Require people to select tags* in its settings, or choose another channel.")
     return None
 
 
@@ -220,7 +224,7 @@ class Subscriptions(commands.Cog):
         if held:
             notes.append(f"⚠ {ui.clip(held, 300)}")
         notes += [f"⚠ feed **{ui.clip(names[f.name], 80)}** failing ({f.consecutive_failures} in a row, "
-                  f"last at {f.last_error_at}): {ui.clip(f.last_error or '?', 200)}" for f in failing]
+                  f"last at {f.last_error_at}): {inert(f.last_error or '?', 200)}" for f in failing]
         if names and not failing:
             notes.append(f"{len(names)} news feed(s) polled, none failing.")
         return Listing("Update subscriptions", entries, "No subscriptions here yet: see `/subscribe`.",

@@ -27,9 +27,11 @@ class UnsafeURL(Exception):
 
 def _kind(address: IPAddress) -> str | None:
     """Why an address is not public ('loopback', 'private'...), or None for a public address."""
+    site_local = isinstance(address, ipaddress.IPv6Address) and address.is_site_local
     for kind, flag in (("unspecified", address.is_unspecified), ("loopback", address.is_loopback),
                        ("link-local", address.is_link_local), ("multicast", address.is_multicast),
-                       ("reserved", address.is_reserved), ("private", address.is_private)):
+                       ("site-local", site_local), ("reserved", address.is_reserved),
+                       ("private", address.is_private)):
         if flag:
             return kind
     return None if address.is_global else "non-public"
@@ -49,8 +51,8 @@ class AddressPolicy:
             return f"{address} is not an IP address"
         if any(ip in net for net in self.allowed):
             return None
-        inner = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
-        if inner is not None:  # ::ffff:a.b.c.d reaches a.b.c.d: judge that
+        inner = (ip.ipv4_mapped or ip.sixtofour) if isinstance(ip, ipaddress.IPv6Address) else None
+        if inner is not None:  # ::ffff:a.b.c.d, and 6to4's 2002:aabb:ccdd::, reach a.b.c.d: judge that
             if any(inner in net for net in self.allowed):
                 return None
             ip = inner
