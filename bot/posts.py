@@ -72,6 +72,12 @@ def digest_message(batch: Batch, text: str | None = None) -> dict[str, Any]:
             "allowed_mentions": mentions(batch.role_id)}
 
 
+# Why update posts cannot go to a forum that requires tags (they carry none); said to admins.
+REQUIRES_TAG = ("requires a tag on every post, and update posts have none: turn off *Require people to "
+                "select tags* in its settings, or choose another channel")
+TAG_REQUIRED_CODE = 40067  # Discord's error code: "A tag is required to create a forum post in this channel"
+
+
 def in_forum(batch: Batch) -> bool:
     """True when the digest goes to a forum: a new post each time (and no nonce to send it with)."""
     return batch.channel_type is ChannelType.FORUM

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from unittest import mock
 
 import aiohttp
 import discord
 import pytest
 from aiohttp import web
 
-from bot.core.updates.records import UpdateItem
+from bot import posts
+from bot.core.updates.outbox import DestinationGone, SendRejected
+from bot.core.updates.records import Batch, SubscriptionKind, UpdateItem
+from bot.exts.updates import Updates
 from tests.helpers import CHANNEL_ID, GUILD_ID, bot_settings, started
 from tests.server_support import (
     FORUM_ID,
@@ -210,6 +214,31 @@ async def test_a_forum_that_requires_tags_is_refused_rather_than_failing_every_p
     h.state.parse_channel_update({**forum(), "flags": int(discord.ChannelFlags(require_tag=True).value)})
     text = said(await run(h, "subscribe", option("channel", FORUM_ID, 7), option("topics", "news")))
     assert "requires a tag" in text and await h.bot.store.subscriptions() == []
+
+
+async def test_a_forum_that_starts_requiring_tags_pauses_its_subscription_and_loses_nothing(h, feeds):
+    """A forum turned to require tags after subscribing: no post is attempted (Discord would refuse it),
+    the subscription is paused with what to change, and its updates wait in the outbox."""
+    said(await run(h, "subscribe", option("channel", FORUM_ID, 7), option("topics", "news")))
+    h.state.parse_channel_update({**forum(), "flags": int(discord.ChannelFlags(require_tag=True).value)})
+    said(await run(h, "feeds add", option("url", feeds.base + "/rss"), option("backfill", 1, 4)))
+    await h.bot.get_cog("Updates").outbox.drain()
+    assert posted(h, "/threads") == []
+    (subscription,) = await h.bot.store.subscriptions()
+    assert subscription.paused_reason is not None and "requires a tag" in subscription.paused_reason
+    assert "pending" in await h.bot.store.outbox_counts()
+
+
+def test_discord_refusing_a_post_for_want_of_a_tag_pauses_the_destination() -> None:
+    """The forum changed before the bot heard of it: Discord's 400 with code 40067 pauses, never retries."""
+    response = mock.Mock(spec_set=aiohttp.ClientResponse, status=400, reason="Bad Request")
+    refused = discord.HTTPException(response, {"code": posts.TAG_REQUIRED_CODE,
+                                               "message": "A tag is required to create a forum post"})
+    batch = mock.Mock(spec_set=Batch, kind=SubscriptionKind.CHANNEL)
+    translated = Updates._translate(refused, batch)
+    assert isinstance(translated, DestinationGone) and "requires a tag" in str(translated)
+    other = discord.HTTPException(response, {"code": 50035, "message": "Invalid Form Body"})
+    assert isinstance(Updates._translate(other, batch), SendRejected)
 
 
 @pytest.mark.parametrize(("role", "error"), [

@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import ui
+from bot import posts, ui
 from bot.core.model import TOPICS
 from bot.core.text import inert
 from bot.core.updates.records import ChannelType, Subscription, SubscriptionKind
@@ -55,8 +55,7 @@ def refuse_bot(channel: Target) -> str | None:
         what = "Send Messages in Threads" if isinstance(channel, discord.Thread) else "Send Messages"
         return f"I can't post updates in {channel.mention}: give me {what} and Embed Links there first."
     if isinstance(channel, discord.ForumChannel) and channel.flags.require_tag:
-        return (f"{channel.mention} requires a tag on every post, and update posts have none: turn off "
-                "*Require people to select tags* in its settings, or choose another channel.")
+        return f"{channel.mention} {posts.REQUIRES_TAG}."
     return None
 
 

@@ -165,6 +165,8 @@ class Updates(commands.Cog):
                                  retry_after=exc.retry_after)
         if isinstance(exc, discord.Forbidden | discord.NotFound):
             return DestinationGone(_reason(exc, batch.kind))
+        if isinstance(exc, discord.HTTPException) and exc.code == posts.TAG_REQUIRED_CODE:
+            return DestinationGone(f"the forum {posts.REQUIRES_TAG} (resubscribe to resume)")
         if isinstance(exc, discord.HTTPException):
             if exc.status == 429:
                 return SendRetryable(f"HTTP 429: {exc.text or 'try later'}", maybe_sent=False)
@@ -179,6 +181,8 @@ class Updates(commands.Cog):
         channel = self.bot.get_channel(batch.target_id) or await self.bot.fetch_channel(batch.target_id)
         if not isinstance(channel, discord.ForumChannel):
             raise DestinationGone("the forum channel is no longer a forum")
+        if channel.flags.require_tag:  # Discord would refuse the post (400, code 40067)
+            raise DestinationGone(f"the forum {posts.REQUIRES_TAG} (resubscribe to resume)")
         return channel
 
     async def send(self, batch: Batch, content: str) -> int:
