@@ -60,10 +60,10 @@ async def feed_server():
     await runner.cleanup()
 
 
-def write_config(tmp_path: Path, feeds: dict[str, str], backfill: int = 0) -> Path:
+def write_config(tmp_path: Path, feeds: dict[str, str], backfill: int = 0, allowed: str = "[]") -> Path:
     """The test fact base, a private database, and these feeds."""
     lines = [f"knowledge_dir: {FACT_BASE}", f"database: {tmp_path / 'bot.sqlite3'}", "updates:",
-             f"  feed_backfill: {backfill}", "  feeds:"]
+             f"  feed_backfill: {backfill}", f"  feed_allowed_networks: {allowed}", "  feeds:"]
     lines += [f"    - {{name: {name}, url: '{url}'}}" for name, url in feeds.items()] or ["    []"]
     path = tmp_path / "config.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -156,6 +156,29 @@ async def test_poll_records_a_new_feed_quietly_then_queues_each_new_story_once(t
     code, out, _ = await tariffbot(config, "feeds", "poll", "--dry-run")
     assert "would queue 0 new update(s) for 0 delivery(ies); 2 already announced" in out
     assert await counts(tmp_path / "bot.sqlite3") == (2, 1, 1)
+
+
+async def test_servers_feeds_are_polled_too_with_their_addresses_checked(tmp_path, feed_server):
+    """A feed added from Discord is polled by the command line as by the bot: on 127.0.0.1 it is refused
+    unless config.yaml allows that network, then its first poll posts its backfill."""
+    _, url = feed_server
+    async with Store(tmp_path / "bot.sqlite3") as store:
+        await store.subscribe("channel", 1, GUILD_ID, USER_ID, TOPICS)  # a channel of that server
+        await store.add_server_feed(GUILD_ID, "local wire", url + "/rss", 1, USER_ID, limit=10)
+    code, out, _ = await tariffbot(write_config(tmp_path, {}), "feeds", "poll", "--dry-run")
+    assert code == exitcodes.FAILURE and f"local wire (server {GUILD_ID}): failed: refused" in out
+    allowed = write_config(tmp_path, {}, allowed="[127.0.0.1/32]")
+    code, out, err = await tariffbot(allowed, "feeds", "poll", "--dry-run")
+    assert code == 0, err
+    assert "a poll now would queue 1 new update(s) for 1 delivery(ies)" in out
+    code, out, err = await tariffbot(allowed, "feeds", "poll")
+    assert code == 0, err
+    assert "local wire: 2 item(s), 1 relevant; queued 1 new update(s) for 1 delivery(ies)" in out
+
+
+async def test_no_feeds_at_all_says_where_they_come_from(tmp_path):
+    code, out, _ = await tariffbot(write_config(tmp_path, {}), "feeds", "poll")
+    assert code == 0 and "no feeds: none in config.yaml (updates.feeds), none added from Discord" in out
 
 
 async def test_a_failing_feed_is_reported_recorded_and_exits_1_while_the_others_are_polled(

@@ -30,6 +30,8 @@ from bot.core.updates.records import QueueResult
 from bot.core.updates.relevance import Relevance
 
 TITLE_CHARS = 90
+NO_FEEDS = ("no feeds: none in config.yaml (updates.feeds), none added from Discord; "
+            "try --url URL or --file FILE")
 
 
 # How each verdict of a poll is marked in the listing (`skip`: below the relevance threshold).
@@ -96,31 +98,34 @@ def _score(name: str, body: bytes, service: KnowledgeService, settings: Settings
                                  for item, why in items])
 
 
-async def _preview_configured(
-    settings: Settings, service: KnowledgeService
-) -> tuple[list[Preview], list[str]]:
-    """Read every configured feed in full (no validators) and preview what a poll would do, as the bot."""
+def _label(source: FeedSource) -> str:
+    """A feed as the listing names it: a server's feed says whose it is."""
+    return source.name if source.guild_id is None else f"{source.name} (server {source.guild_id})"
+
+
+async def _preview_all(settings: Settings, service: KnowledgeService) -> tuple[list[Preview], list[str]]:
+    """Read every feed in full (no validators) and preview what a poll would do with it, as the bot."""
     previews, failures = [], []
     async with Store(settings.database) as store:
         poller = FeedPoller(store, settings.updates, lambda: service.relevance, clock=store.clock)
         try:
-            for feed in settings.updates.feeds:
+            for source in await poller.sources():
                 try:
-                    verdicts = await poller.preview(FeedSource.configured(feed, settings.updates))
+                    verdicts = await poller.preview(source)  # a server's feed: addresses checked
                 except FeedError as exc:
-                    failures.append(f"{feed.name}: failed: {exc}")
+                    failures.append(f"{_label(source)}: failed: {exc}")
                     continue
                 posting = [s.update for s, v in verdicts if v is Verdict.POST and s.update is not None]
                 queued = await store.preview_updates(posting)
                 items = [(s.item, s.relevance, v) for s, v in verdicts]
-                previews.append(Preview(feed.name, len(items), items, queued))
+                previews.append(Preview(_label(source), len(items), items, queued))
         finally:
             await poller.close()
     return previews, failures
 
 
-async def _poll_configured(settings: Settings, service: KnowledgeService) -> list[PollResult]:
-    """Poll every configured feed now, as the bot does, queueing relevant new items."""
+async def _poll_all(settings: Settings, service: KnowledgeService) -> list[PollResult]:
+    """Poll every feed now (config.yaml's and the servers'), as the bot does, queueing relevant new items."""
     async with Store(settings.database) as store:
         poller = FeedPoller(store, settings.updates, lambda: service.relevance, clock=store.clock)
         try:
@@ -146,7 +151,7 @@ def _read_file(path: Path, settings: Settings) -> bytes:
 
 def poll(settings: Settings, service: KnowledgeService, *, dry_run: bool = False, url: str | None = None,
          file: Path | None = None) -> int:
-    """Poll the configured feeds and queue like the bot (dry_run: only show), or preview a URL or file."""
+    """Poll every feed and queue like the bot (dry_run: only show), or preview a URL or file."""
     threshold = settings.updates.relevance_threshold
     try:
         if file is not None:
@@ -161,18 +166,20 @@ def poll(settings: Settings, service: KnowledgeService, *, dry_run: bool = False
     except FeedError as exc:
         print(f"error: {url or file}: {exc}", file=sys.stderr)
         return exitcodes.FAILURE
-    if not settings.updates.feeds:
-        print("no feeds configured (updates.feeds in config.yaml); try --url URL or --file FILE")
-        return 0
     if dry_run:
-        previews, failures = asyncio.run(_preview_configured(settings, service))
+        previews, failures = asyncio.run(_preview_all(settings, service))
+        if not previews and not failures:
+            print(NO_FEEDS)
+            return exitcodes.OK
         for preview in previews:
             print_preview(preview, threshold)
         for failure in failures:
             print(failure)
         print("(dry run: nothing was recorded or queued)")
         return exitcodes.FAILURE if failures else exitcodes.OK
-    results = asyncio.run(_poll_configured(settings, service))
+    results = asyncio.run(_poll_all(settings, service))
+    if not results:
+        print(NO_FEEDS)
     for result in results:
         print_result(result)
     return exitcodes.FAILURE if any(r.status is PollStatus.FAILED for r in results) else exitcodes.OK
