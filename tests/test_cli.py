@@ -47,6 +47,12 @@ def test_ask_prints_answer_date_quote_and_source(capsys: pytest.CaptureFixture[s
     assert "Japan, U.S. Agree to Speed Up Tariff Talks" in out
 
 
+def test_a_quote_that_is_itself_a_quotation_is_not_wrapped_twice(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "what did akazawa say about checking errors"]) == 0
+    out = capsys.readouterr().out
+    assert '  "We will have time to thoroughly examine' in out and '""' not in out
+
+
 def test_ask_declines_with_suggestions(capsys: pytest.CaptureFixture[str]) -> None:
     main(["ask", "what did bessent say in the meeting"])
     out = capsys.readouterr().out

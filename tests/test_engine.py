@@ -16,7 +16,7 @@ from tests.question_sets import score_set
 DATA = Path(__file__).parent / "data"
 # Floors per question set (accuracy, precision), a little under what the engine scores today, so that a
 # change that makes any set worse fails. The sets' first, untouched scores are in the README; blind5-7
-# were written for issue 7 and first run before any of its changes; blind8-10 after them.
+# were written for issue 7 and first run before any of its changes; blind8-11 after them.
 FLOORS = {
     "questions.yaml": (0.89, 0.97),
     "holdout.yaml": (0.85, 0.97),
@@ -29,6 +29,7 @@ FLOORS = {
     "blind8.yaml": (0.86, 0.98),
     "blind9.yaml": (0.86, 0.94),
     "blind10.yaml": (0.82, 0.97),
+    "blind11.yaml": (0.88, 0.95),
 }
 
 

@@ -10,6 +10,7 @@ from bot.core.answer import human_date
 from bot.core.model import Conversation, Fact, SmallTalk
 
 SAMPLES = 3
+QUOTE_MARKS = "\"“”‘’'"
 
 
 class Said(NamedTuple):
@@ -40,7 +41,8 @@ class Replies:
         """The fact, the date it holds for, and its quotes with their sources."""
         lines = [fact.answer, f"({as_of})"]
         for citation in fact.citations:
-            lines.append(f'  "{citation.quote}"')
+            quote = citation.quote  # a quotation already in quote marks is not wrapped again
+            lines.append(f"  {quote}" if quote[:1] in QUOTE_MARKS else f'  "{quote}"')
             lines.append(f"    - {citation.source.title}, {human_date(citation.source.date)}")
         return Said(fact.answer, "\n".join(lines))
 
