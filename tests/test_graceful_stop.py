@@ -247,3 +247,29 @@ async def test_a_curator_notice_due_when_the_bot_stops_is_still_posted(
     notices = [m.content for m in fake.messages if m.channel == CURATOR_CHANNEL]
     assert len(notices) == 1 and "declined 1 times here" in notices[0], caplog.text
     assert "could not" not in caplog.text
+
+
+async def test_run_stops_within_2_s_while_a_feed_waits_for_a_slow_dns_server(tmp_path: Path) -> None:
+    """A feed poll stuck in a DNS lookup (a worker thread, unreachable DNS server: 10 s) does not hold the
+    exit back: no thread may keep a stopped bot alive."""
+    fake = FakeDiscord(heartbeat_ms=500)
+    server = await serve(fake)
+    config = write_config(tmp_path)
+    config.write_text(config.read_text() + "  feeds:\n    - name: slow\n      url: http://slow-dns.invalid/rss\n")
+    database, log = tmp_path / "bot.sqlite3", tmp_path / "run.log"
+    process = subprocess.Popen(  # noqa: ASYNC220 (as start_run: the test waits on the process in a thread)
+        [sys.executable, "-m", "tests.run_child", fake.base, "--config", str(config), "run"], cwd=PROJECT_DIR,
+        env=env(SLOW_DNS_HOST="slow-dns.invalid"), stdout=subprocess.DEVNULL,
+        stderr=log.open("w", encoding="utf-8"))
+    try:
+        await wait_for(lambda: connected(database) or process.poll() is not None, what="the bot to connect")
+        assert process.poll() is None, log.read_text()
+        await asyncio.sleep(0.5)  # the feed loop started at once: its lookup is under way
+        code, seconds = await stopped_in(process, signal.SIGTERM)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        await stop(fake, server)
+    text = log.read_text()
+    assert code == 0 and seconds < STOP_LIMIT, f"exit {code} after {seconds:.2f} s:\n{text}"
+    assert "Traceback" not in text and closed_cleanly(database)
