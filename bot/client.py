@@ -166,8 +166,8 @@ class TariffBot(commands.Bot):
             self._closing = asyncio.create_task(self._close(), name="tariffbot:close")
 
     async def close(self) -> None:
-        """Stop taking new work, let in-flight replies and deliveries finish (`bot.shutdown`), disconnect,
-        give the background writes a moment, and close the store; safe to call again while it runs."""
+        """Stop taking new work, let in-flight replies and deliveries finish (`bot.shutdown`), give the
+        background writes a moment, disconnect, and close the store; safe to call again while it runs."""
         if self._closing is None:
             self._closing = asyncio.create_task(self._close(), name="tariffbot:close")
         await asyncio.shield(self._closing)
@@ -176,8 +176,9 @@ class TariffBot(commands.Bot):
         self.stopping = self.stopping or "close"
         try:
             await shutdown.finish_work(self, shutdown.GRACE_SECONDS)
-            await super().close()
+            # before the HTTP session closes: a decline's write may owe a curator notice
             await self.background.wait(timeout=shutdown.WRITES_SECONDS)
+            await super().close()
             await self.pacer.close()
         finally:
             await self.store.close()

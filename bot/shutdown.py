@@ -2,8 +2,9 @@
 
 On SIGTERM or SIGINT (`tariffbot run`, also as PID 1 in a container) the bot stops taking questions,
 lets the replies and update deliveries under way finish within GRACE_SECONDS (a delivery still running
-then is cancelled: its outbox claim stays and is resumed at the next start), closes the gateway, gives
-the background writes what is left of the budget, and closes the database: all within 2 s.
+then is cancelled: its outbox claim stays and is resumed at the next start), gives the background writes
+(and the curator notices they post) what is left of the budget, closes the gateway and the HTTP session,
+and closes the database: all within 2 s.
 """
 
 from __future__ import annotations

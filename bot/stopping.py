@@ -6,11 +6,16 @@ handlers make both signals ask the command to stop, each in the way that suits i
   (`Stopped` is raised there), or after the reply they are writing (`requested()` tells them);
 - `run_async(coro)`: a one-shot asynchronous command is cancelled (transactions roll back, files close);
 - `on_stop(callback)`: inside a running event loop (the bot), the callback starts the bot's own shutdown.
+
+`run_async` also runs the loop's worker-thread calls (DNS lookups, feed parsing, knowledge loads) in daemon
+threads: one stuck in a lookup that an unreachable DNS server answers after 10 s must not hold the exit back
+(asyncio.run and the interpreter would otherwise wait for it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import signal
@@ -101,13 +106,37 @@ def on_stop(callback: Callable[[str], object]) -> Callable[[], None]:
     return undo
 
 
+class DetachedExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs each call in a daemon thread of its own, and never waits for them at shutdown."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[T]:
+        """Start `fn(*args, **kwargs)` in a new daemon thread; its future."""
+        future: concurrent.futures.Future[T] = concurrent.futures.Future()
+
+        def call() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        threading.Thread(target=call, name="tariffbot-worker", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Nothing to wait for: a call still running ends with the process."""
+
+
 def run_async(work: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run(work)`, cancelled by SIGTERM or SIGINT (then Stopped is raised)."""
+    """`asyncio.run(work)`, cancelled by SIGTERM or SIGINT (then Stopped is raised); worker threads are
+    daemons (`DetachedExecutor`)."""
     received: list[str] = []
 
     async def main() -> T:
         task = asyncio.current_task()
         assert task is not None
+        asyncio.get_running_loop().set_default_executor(DetachedExecutor())
 
         def stop(name: str) -> None:
             received.append(name)

@@ -15,13 +15,18 @@ import time
 from pathlib import Path
 
 import pytest
+from discord.http import Route
 
+from bot import answer_flow
 from bot.paths import PROJECT_DIR
+from tests.discord_http import delivery_bot
 from tests.fake_discord import TOKEN, FakeDiscord, serve, stop
+from tests.helpers import GUILD_ID, USER_ID, bot_settings
 from tests.test_delivery_processes import CHANNEL_BASE, queue, write_config
 
 STOP_LIMIT = 2.0  # seconds from the signal to the exit
 CHANNELS = 60
+CURATOR_CHANNEL = 3_000_000_000_000_000_001
 
 
 def env(**extra: str) -> dict[str, str]:
@@ -210,3 +215,61 @@ async def test_as_pid_1_sigterm_stops_the_bot_where_it_would_be_ignored(tmp_path
     assert code == 0 and seconds < STOP_LIMIT, f"exit {code} after {seconds:.2f} s:\n{log.read_text()}"
     assert closed_cleanly(database) and None not in fake.gateway_closes
     print(f"as PID 1: exit 0 in {seconds:.2f} s")
+
+
+async def test_a_curator_notice_due_when_the_bot_stops_is_still_posted(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A reply that ends during the stop leaves its decline to the background writes; the notice they owe
+    goes out over discord.py's real HTTP client (it was closed first: the notice was lost, marked given)."""
+    fake = FakeDiscord()
+    server = await serve(fake)
+    bot = None
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Route, "BASE", fake.base + "/api/v10")
+            bot = await delivery_bot(bot_settings(tmp_path, curator_notice_after=1))
+            await bot.servers.change(bot.store, GUILD_ID, USER_ID, curator_channel_id=CURATOR_CHANNEL)
+            answer = bot.service.engine.ask("what is the flag of mars?")
+            assert answer.unanswered
+
+            async def reply_under_way() -> None:  # a question answered just after the signal
+                await asyncio.sleep(0.2)
+                answer_flow.record_decline(bot, answer, GUILD_ID)
+
+            reply = asyncio.create_task(reply_under_way(), name="discord.py: on_message")
+            await asyncio.sleep(0)
+            await bot.close()
+            await reply
+    finally:
+        if bot is not None:
+            await bot.close()
+        await stop(fake, server)
+    notices = [m.content for m in fake.messages if m.channel == CURATOR_CHANNEL]
+    assert len(notices) == 1 and "declined 1 times here" in notices[0], caplog.text
+    assert "could not" not in caplog.text
+
+
+async def test_run_stops_within_2_s_while_a_feed_waits_for_a_slow_dns_server(tmp_path: Path) -> None:
+    """A feed poll stuck in a DNS lookup (a worker thread, unreachable DNS server: 10 s) does not hold the
+    exit back: no thread may keep a stopped bot alive."""
+    fake = FakeDiscord(heartbeat_ms=500)
+    server = await serve(fake)
+    config = write_config(tmp_path)
+    config.write_text(config.read_text() + "  feeds:\n    - name: slow\n      url: http://slow-dns.invalid/rss\n")
+    database, log = tmp_path / "bot.sqlite3", tmp_path / "run.log"
+    process = subprocess.Popen(  # noqa: ASYNC220 (as start_run: the test waits on the process in a thread)
+        [sys.executable, "-m", "tests.run_child", fake.base, "--config", str(config), "run"], cwd=PROJECT_DIR,
+        env=env(SLOW_DNS_HOST="slow-dns.invalid"), stdout=subprocess.DEVNULL,
+        stderr=log.open("w", encoding="utf-8"))
+    try:
+        await wait_for(lambda: connected(database) or process.poll() is not None, what="the bot to connect")
+        assert process.poll() is None, log.read_text()
+        await asyncio.sleep(0.5)  # the feed loop started at once: its lookup is under way
+        code, seconds = await stopped_in(process, signal.SIGTERM)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        await stop(fake, server)
+    text = log.read_text()
+    assert code == 0 and seconds < STOP_LIMIT, f"exit {code} after {seconds:.2f} s:\n{text}"
+    assert "Traceback" not in text and closed_cleanly(database)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from discord.http import Route
 from bot.config import load_settings
 from bot.core.ratelimit import BULK_PRIORITY, URGENT, Pacer, concurrency_for
 from bot.http_pacing import paced
+from bot.paths import PROJECT_DIR
 from tests.discord_http import delivery_bot
 from tests.fake_discord import FakeDiscord, serve, stop
 from tests.test_delivery_processes import queue, write_config
@@ -112,3 +115,14 @@ async def test_a_burst_to_many_channels_draws_no_global_429(tmp_path: Path,
     (tmp_path / "unpaced").mkdir()
     unpaced, _, _ = await deliver(tmp_path / "unpaced", monkeypatch, channels, paced_sends=False)
     assert unpaced.global_429s > 0
+
+
+def test_the_benchmarks_cpu_only_figure_is_the_bots_own_work() -> None:
+    """bench_updates.py without --realistic measures CPU, not the pace (600 messages: 13 s at 45/s)."""
+    script = PROJECT_DIR / "benchmarks" / "bench_updates.py"
+    done = subprocess.run([sys.executable, str(script), "--channels", "600", "--updates", "10"],
+                          capture_output=True, text=True, timeout=120, cwd=PROJECT_DIR)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "messages sent:              600 (recorder saw 600)" in done.stdout, done.stdout
+    wall = float(done.stdout.split("delivery (outbox->Discord): ")[1].split(" s wall")[0])
+    assert wall < 600 / 45 / 2, done.stdout  # far quicker than the pace would allow: no pace here
