@@ -14,7 +14,6 @@ threads: one stuck in a lookup that an unreachable DNS server answers after 10 s
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import contextlib
 import logging
@@ -93,6 +92,8 @@ def on_stop(callback: Callable[[str], object]) -> Callable[[], None]:
 
     Only in the main thread (where signals arrive); elsewhere it does nothing.
     """
+    import asyncio  # here, not at the top: `tariffbot ask` never needs asyncio, and starts faster
+
     loop = asyncio.get_running_loop()
     if not _main_thread():
         return lambda: None
@@ -131,6 +132,8 @@ class DetachedExecutor(concurrent.futures.ThreadPoolExecutor):
 def run_async(work: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run(work)`, cancelled by SIGTERM or SIGINT (then Stopped is raised); worker threads are
     daemons (`DetachedExecutor`)."""
+    import asyncio  # here, not at the top: `tariffbot ask` never needs asyncio, and starts faster
+
     received: list[str] = []
 
     async def main() -> T:

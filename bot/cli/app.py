@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from bot import exitcodes, logs, stopping
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
+from bot.core.errors import StoreError  # not bot.core.store: `ask` must not import the database layer
 from bot.core.loader import KnowledgeError, load_knowledge
-from bot.core.store import StoreError
 
 if TYPE_CHECKING:
     from bot.core.service import KnowledgeService

@@ -21,16 +21,13 @@ from typing import Self, TypeVar
 import aiosqlite
 
 from bot.core.clock import Clock, stamp
+from bot.core.errors import StoreError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _MIGRATION = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 MIGRATIONS = files("bot.core") / "migrations"
 MIGRATION_BACKUPS = 3  # copies kept beside the database, each taken before migrations changed it
-
-
-class StoreError(Exception):
-    """The database could not be opened, migrated, read or written, even after retries."""
 
 
 def migrations(folder: Traversable = MIGRATIONS) -> list[tuple[int, Traversable]]:
