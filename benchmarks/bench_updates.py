@@ -11,7 +11,7 @@ and the bot's pace set, messages per second, and the 429s drawn. --pace 0 sends 
 
 Run: .venv/bin/python benchmarks/bench_updates.py [--channels N] [--updates N] [--digest-limit N]
      .venv/bin/python benchmarks/bench_updates.py --realistic [--channels 1000] [--updates 1]
-         [--latency 0.1] [--pace 45]
+         [--latency 0.1] [--pace 48]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from discord.http import Route
 
+from bot.config import DiscordSettings
 from bot.core.model import TOPICS
 from bot.core.ratelimit import concurrency_for
 from bot.core.store import Store
@@ -109,7 +110,7 @@ async def realistic(channels: int, updates: int, digest_limit: int, latency: flo
     Route.BASE = fake.base + "/api/v10"
     with tempfile.TemporaryDirectory() as tmp:
         settings = bot_settings(Path(tmp))
-        rate = pace or 45.0
+        rate = pace or DiscordSettings().requests_per_second
         settings = replace(settings, updates=replace(settings.updates, digest_limit=digest_limit),
                            discord=replace(settings.discord, requests_per_second=rate))
         async with Store(settings.database) as store:
@@ -159,7 +160,8 @@ def main() -> int:
     parser.add_argument("--digest-limit", type=int, default=10)
     parser.add_argument("--realistic", action="store_true", help="real HTTP against enforced limits")
     parser.add_argument("--latency", type=float, default=0.1, help="realistic: seconds per answer")
-    parser.add_argument("--pace", type=float, default=45.0, help="realistic: requests/s; 0: none (as before)")
+    parser.add_argument("--pace", type=float, default=DiscordSettings().requests_per_second,
+                        help="realistic: requests/s (default: the bot's); 0: none (as before)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if args.realistic:

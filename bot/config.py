@@ -40,7 +40,7 @@ class DiscordSettings:
     max_ratelimit_seconds: float = 30.0
     gateway_timeout_seconds: float = 15.0
     # One pace for every request the bot makes (Discord allows 50 per second in all).
-    requests_per_second: float = 45.0
+    requests_per_second: float = 48.0
     # A server's curator channel is told when a question was declined this many times (0: never);
     # each server may change it with /settings curators.
     curator_notice_after: int = 5
