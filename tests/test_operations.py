@@ -178,8 +178,11 @@ def test_restore_puts_a_backup_back_and_refuses_while_the_bot_runs(tmp_path: Pat
     assert rows(kept) == 80  # the database it replaced is kept beside it
     not_a_db = tmp_path / "junk.sqlite3"
     not_a_db.write_bytes(b"junk" * 1000)
-    bad = cli("restore", str(not_a_db), config=config)
-    assert bad.returncode == 3 and bad.stderr.count("\n") == 1 and rows(database) == 50
+    for bad_backup in (not_a_db, tmp_path / "no-such.sqlite3"):  # checked before anything is written
+        bad = cli("restore", str(bad_backup), config=config)
+        assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and rows(database) == 50, bad.stderr
+        assert "kept" not in bad.stdout
+    assert len(list(tmp_path.glob("bot.sqlite3.before-restore.*.bak"))) == 1
 
 
 def older_database(path: Path, updates: int = 50) -> None:

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.core.health import Verdict, assess
 from bot.core.instance import AlreadyRunning, InstanceLock
 from bot.core.store import Store, StoreError
-from bot.core.store.backup import backup_beside, copy_database, restore_database
+from bot.core.store.backup import backup_beside, check_backup, copy_database, restore_database
 from bot.core.store.database import MIGRATION_BACKUPS, migrations
 from bot.stopping import run_async
 
@@ -51,6 +51,11 @@ def backup(settings: Settings, target: Path) -> int:
 
 def restore(settings: Settings, source: Path) -> int:
     """Replace the database by a backup; refused while a bot runs on it. The current one is kept beside."""
+    try:
+        check_backup(source, len(migrations()))  # a missing or damaged backup changes nothing
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exitcodes.USAGE
     try:
         lock = InstanceLock(settings.database).acquire()  # no bot may start while the file is replaced
     except AlreadyRunning as exc:

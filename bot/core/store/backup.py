@@ -84,16 +84,34 @@ def backup_beside(database: Path, label: str, keep: int, now: float | None = Non
     return copied
 
 
+def _restorable(db: sqlite3.Connection, backup: Path, newest_schema: int) -> int:
+    """The backup's schema version; StoreError when it is damaged or newer than this tariffbot knows."""
+    version = _check(db, backup)
+    if version > newest_schema:
+        raise StoreError(f"{backup} comes from a newer tariffbot (schema {version}, this one knows "
+                         f"{newest_schema}): upgrade first")
+    return version
+
+
+def check_backup(backup: Path, newest_schema: int) -> int:
+    """Whether `backup` can be restored (StoreError says why not); its schema version. Writes nothing."""
+    try:
+        src = _open_existing(backup)
+        try:
+            return _restorable(src, backup, newest_schema)
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        raise StoreError(f"{backup} is not a usable backup: {exc}") from exc
+
+
 def restore_database(backup: Path, database: Path, newest_schema: int) -> int:
     """Replace the database's content by the backup's (through SQLite, so its WAL stays consistent);
     returns the backup's schema version. The caller makes sure no bot runs on it."""
     try:
         src = _open_existing(backup)
         try:
-            version = _check(src, backup)
-            if version > newest_schema:
-                raise StoreError(f"{backup} comes from a newer tariffbot (schema {version}, this one knows "
-                                 f"{newest_schema}): upgrade first")
+            version = _restorable(src, backup, newest_schema)
             database.parent.mkdir(parents=True, exist_ok=True)
             dst = sqlite3.connect(database, timeout=5)
             try:
