@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import os
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -109,6 +111,25 @@ async def test_a_saved_file_is_previewed_with_scores_and_reasons_and_touches_no_
     assert not (tmp_path / "bot.sqlite3").exists()
 
 
+async def test_a_saved_file_marks_items_too_old_to_post_as_the_poller_would(tmp_path):
+    """updates.feed_max_age_days (7) applies to a tried file too: an old relevant story is `old`."""
+    fresh = email.utils.format_datetime(datetime.now(UTC) - timedelta(days=1))
+    old = "Mon, 05 May 2025 09:00:00 +0000"
+    items = "".join(
+        f"<item><title>{title}</title><link>https://wire.example/{n}</link><guid>old-{n}</guid>"
+        f"<pubDate>{date}</pubDate></item>"
+        for n, (title, date) in enumerate([("Akazawa and Bessent agree to speed up tariff talks", fresh),
+                                           ("Ishiba rejects partial deal with Washington on tariffs", old)]))
+    feed = tmp_path / "dated.xml"
+    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>w</title>{items}</channel></rss>'
+    feed.write_text(rss, encoding="utf-8")
+    code, out, err = await tariffbot(write_config(tmp_path, {}), "feeds", "poll", "--file", str(feed))
+    assert code == 0, err
+    assert "2 item(s), 1 relevant at threshold 0.5 (1 more too old to post)" in out
+    assert next(line for line in out.splitlines() if "Ishiba" in line).split()[0] == "old"
+    assert next(line for line in out.splitlines() if "speed up" in line).split()[0] == "post"
+
+
 async def test_dry_run_of_a_new_feed_shows_its_first_poll_posts_nothing_and_records_nothing(
     tmp_path, feed_server
 ):
@@ -118,7 +139,8 @@ async def test_dry_run_of_a_new_feed_shows_its_first_poll_posts_nothing_and_reco
     code, out, err = await tariffbot(config, "feeds", "poll", "--dry-run")
     assert code == 0, err
     assert next(line for line in out.splitlines() if "Akazawa and Bessent" in line).split()[0] == "quiet"
-    assert "would queue 0 new update(s) for 0 delivery(ies); 0 already announced, 1 recorded quietly" in out
+    assert "would queue 0 new update(s) for 0 delivery(ies); 0 already seen (posted or recorded), " \
+        "1 recorded quietly" in out
     assert "nothing was recorded or queued" in out
     assert await counts(tmp_path / "bot.sqlite3") == (0, 0, 0)
 
@@ -130,7 +152,7 @@ async def test_with_a_backfill_the_dry_run_shows_the_newest_relevant_item_posted
     code, out, err = await tariffbot(config, "feeds", "poll", "--dry-run")
     assert code == 0, err
     assert next(line for line in out.splitlines() if "Akazawa and Bessent" in line).split()[0] == "post"
-    assert "a poll now would queue 1 new update(s) for 1 delivery(ies); 0 already announced" in out
+    assert "a poll now would queue 1 new update(s) for 1 delivery(ies); 0 already seen" in out
     assert await counts(tmp_path / "bot.sqlite3") == (0, 0, 0)
 
 
@@ -140,21 +162,22 @@ async def test_poll_records_a_new_feed_quietly_then_queues_each_new_story_once(t
     await subscribe(tmp_path / "bot.sqlite3")
     code, out, err = await tariffbot(config, "feeds", "poll")
     assert code == 0, err
-    assert ("wire: 2 item(s), 1 relevant; queued 0 new update(s) for 0 delivery(ies), 0 already announced, "
-            "1 recorded quietly") in out
+    assert ("wire: 2 item(s), 1 relevant; queued 0 new update(s) for 0 delivery(ies), 0 already seen (posted "
+            "or recorded), 1 recorded quietly") in out
     assert await counts(tmp_path / "bot.sqlite3") == (1, 0, 1)
     wire.later = True
     code, out, err = await tariffbot(config, "feeds", "poll", "--dry-run")
     assert code == 0, err
-    assert "would queue 1 new update(s) for 1 delivery(ies); 1 already announced, 0 recorded quietly" in out
+    assert "would queue 1 new update(s) for 1 delivery(ies); 1 already seen (posted or recorded), " \
+        "0 recorded" in out
     code, out, _ = await tariffbot(config, "feeds", "poll")
-    assert "wire: 3 item(s), 2 relevant; queued 1 new update(s) for 1 delivery(ies), 1 already announced" \
+    assert "wire: 3 item(s), 2 relevant; queued 1 new update(s) for 1 delivery(ies), 1 already seen" \
         in out
     assert await counts(tmp_path / "bot.sqlite3") == (2, 1, 1)
     code, out, _ = await tariffbot(config, "feeds", "poll")
-    assert "queued 0 new update(s) for 0 delivery(ies), 2 already announced" in out
+    assert "queued 0 new update(s) for 0 delivery(ies), 2 already seen" in out
     code, out, _ = await tariffbot(config, "feeds", "poll", "--dry-run")
-    assert "would queue 0 new update(s) for 0 delivery(ies); 2 already announced" in out
+    assert "would queue 0 new update(s) for 0 delivery(ies); 2 already seen" in out
     assert await counts(tmp_path / "bot.sqlite3") == (2, 1, 1)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,9 @@ from bot.core.updates.feeds import (
     PollStatus,
     Verdict,
     fetch,
-    scored,
+    not_before,
+    score_items,
+    verdict_of,
 )
 from bot.core.updates.records import QueueResult
 from bot.core.updates.relevance import Relevance
@@ -56,18 +59,20 @@ def _item_line(item: FeedItem, relevance: Relevance, verdict: Verdict) -> str:
 
 def print_preview(preview: Preview, threshold: float) -> None:
     """Every item read with its verdict, score and reason, then the totals."""
-    relevant = sum(r.score >= threshold for _, r, _ in preview.items)
+    count = Counter(verdict for _, _, verdict in preview.items)
+    relevant = len(preview.items) - count[Verdict.IRRELEVANT] - count[Verdict.OLD]
     read = len(preview.items)
     newest = f" (the newest {read} read)" if read < preview.total else ""
-    print(f"{preview.name}: {preview.total} item(s){newest}, {relevant} relevant at threshold {threshold:g}")
+    old = f" ({count[Verdict.OLD]} more too old to post)" if count[Verdict.OLD] else ""
+    print(f"{preview.name}: {preview.total} item(s){newest}, {relevant} relevant at threshold "
+          f"{threshold:g}{old}")
     for item, relevance, verdict in preview.items:
         print(_item_line(item, relevance, verdict))
     if preview.queued is not None:
         q = preview.queued
-        count = Counter(verdict for _, _, verdict in preview.items)
         print(f"  a poll now would queue {q.updates} new update(s) for {q.deliveries} delivery(ies); "
-              f"{count[Verdict.SEEN]} already announced, {count[Verdict.SILENT]} recorded quietly "
-              f"(a new feed's first poll), {count[Verdict.OLD]} too old")
+              f"{count[Verdict.SEEN]} already seen (posted or recorded), {count[Verdict.SILENT]} recorded "
+              f"quietly (a new feed's first poll)")
 
 
 def print_result(result: PollResult) -> None:
@@ -79,8 +84,8 @@ def print_result(result: PollResult) -> None:
     else:
         q = result.queued
         print(f"{result.feed}: {result.items} item(s), {result.relevant} relevant; queued {q.updates} new "
-              f"update(s) for {q.deliveries} delivery(ies), {q.duplicates} already announced, "
-              f"{q.silent} recorded quietly (a new feed's first poll)")
+              f"update(s) for {q.deliveries} delivery(ies), {q.duplicates} already seen (posted or "
+              f"recorded), {q.silent} recorded quietly (a new feed's first poll)")
 
 
 async def _read(session: aiohttp.ClientSession, url: str, settings: Settings) -> bytes:
@@ -91,11 +96,12 @@ async def _read(session: aiohttp.ClientSession, url: str, settings: Settings) ->
 
 
 def _score(name: str, body: bytes, service: KnowledgeService, settings: Settings) -> Preview:
-    """A feed that is not configured: each item posted or skipped by its relevance alone."""
-    total, items = scored(body, service.relevance, settings.updates.feed_max_items)
-    threshold = settings.updates.relevance_threshold
-    return Preview(name, total, [(item, why, Verdict.POST if why.score >= threshold else Verdict.IRRELEVANT)
-                                 for item, why in items])
+    """A feed that is not configured: each item posted, too old or skipped, as a poll would decide."""
+    limits = settings.updates
+    threshold = limits.relevance_threshold
+    total, scored = score_items(FeedSource(name, name, name), body, service.relevance, threshold,
+                                limits.feed_max_items, not_before(limits, time.time()))
+    return Preview(name, total, [(s.item, s.relevance, verdict_of(s, threshold)) for s in scored])
 
 
 def _label(source: FeedSource) -> str:

@@ -206,14 +206,6 @@ def scored(
     return len(items), [(item, index.score(item.title, item.summary)) for item in newest(items, max_items)]
 
 
-def relevant_updates(
-    feed: str, body: bytes, index: RelevanceIndex, threshold: float, max_items: int
-) -> tuple[int, list[UpdateItem]]:
-    """The updates of the newest `max_items` relevant items (CPU-bound: run in a thread)."""
-    total, items = scored(body, index, max_items)
-    return total, [news_update(feed, item, why) for item, why in items if why.score >= threshold]
-
-
 def news_update(feed: str, item: FeedItem, relevance: Relevance, guild_id: int | None = None) -> UpdateItem:
     """A relevant item as an update for its topics: the title and link, why it matters (in plain words,
     never cut), then a one-line summary (the first thing a full digest shortens). A server's feed knows
@@ -278,6 +270,19 @@ class Scored:
     item: FeedItem
     relevance: Relevance
     update: UpdateItem | None
+
+
+def not_before(settings: UpdateSettings, now: float) -> float:
+    """The oldest publication time a poll still posts (0.0: no age limit)."""
+    age = settings.feed_max_age_days * DAY
+    return now - age if age > 0 else 0.0
+
+
+def verdict_of(entry: Scored, threshold: float) -> Verdict:
+    """What a poll does with a scored item before it looks at the store: post it, too old, not relevant."""
+    if entry.update is not None:
+        return Verdict.POST
+    return Verdict.OLD if entry.relevance.score >= threshold else Verdict.IRRELEVANT
 
 
 def score_items(source: FeedSource, body: bytes, index: RelevanceIndex, threshold: float, max_items: int,
@@ -366,12 +371,10 @@ class FeedPoller:
         )
         if fetched.body is None:
             return fetched, 0, []
-        age = self.settings.feed_max_age_days * DAY
-        not_before = self.clock() - age if age > 0 else 0.0
         # parsing and scoring are CPU-bound (up to the size cap): keep them off the event loop
         total, scored = await asyncio.to_thread(
             score_items, source, fetched.body, self.relevance(), self.settings.relevance_threshold,
-            self.settings.feed_max_items, not_before)
+            self.settings.feed_max_items, not_before(self.settings, self.clock()))
         return fetched, total, scored
 
     async def poll(self, feed: FeedSource | FeedSettings, *, force: bool = False) -> PollResult:
@@ -413,8 +416,7 @@ class FeedPoller:
         for entry in scored:
             update = entry.update
             if update is None:
-                relevant = entry.relevance.score >= self.settings.relevance_threshold
-                verdicts.append((entry, Verdict.OLD if relevant else Verdict.IRRELEVANT))
+                verdicts.append((entry, verdict_of(entry, self.settings.relevance_threshold)))
             elif await self.store.seen_news(update.aliases):
                 verdicts.append((entry, Verdict.SEEN))
             elif first and posting >= source.backfill:
