@@ -22,6 +22,8 @@ from tests.conftest import KNOWLEDGE_DIR
         ("thanks", "thanks"),
         ("thx!!", "thanks"),
         ("thank you so much", "thanks"),
+        ("thanks bud", "thanks"),
+        ("thx buddy", "thanks"),
         ("good bot", "praise"),
         ("awesome, very helpful", "praise"),
         ("you suck", "insult"),

@@ -130,6 +130,8 @@ def test_plain_questions_find_their_fact(engine: Engine, question: str, fact_id:
         ("jamison greer who dat", "greer"),
         ("wtf is the tariff on japanese cars", "tariff-autos"),
         ("lowkey who is lutnick bruh", "lutnick"),
+        ("teh car tariff", "tariff-autos"),
+        ("hw mch is teh car tarrif", "tariff-autos"),
     ],
 )
 def test_chat_fillers_and_spellings_carry_no_topic(engine: Engine, question: str, fact_id: str) -> None:
