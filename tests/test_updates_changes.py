@@ -29,8 +29,8 @@ NEW_FACT = """facts:
 """
 RECIPROCAL_BEFORE = "rate: 24\n    kind: reciprocal\n    status: paused\n    until: early July 2025"
 RECIPROCAL_AFTER = "rate: 15\n    kind: reciprocal\n    status: in force\n    until: null"
-EXPECTED_TARIFF_LINE = ("Japan, reciprocal tariff: 24% (paused until early July 2025) -> 15% (in force), "
-                        "as of 1 May 2025, source Japan, U.S. make progress in tariff talks")
+EXPECTED_TARIFF_LINE = ("Changed: Japan, reciprocal tariff: 24% (paused until early July 2025) -> "
+                        "15% (in force), as of 1 May 2025, source Japan, U.S. make progress in tariff talks")
 
 
 def change_three(kdir: Path) -> None:
@@ -148,6 +148,9 @@ def test_cli_reload_and_updates_dry_run(tmp_path, capsys):
     assert main(["--config", str(config), "reload"]) == 0
     out = capsys.readouterr().out
     assert "3 change(s), 3 delivery(ies) queued" in out and EXPECTED_TARIFF_LINE in out
+    lines = [line.strip() for line in out.splitlines() if line.startswith("  ")]
+    kinds = {"New", "Removed", "Updated", "Changed"}
+    assert lines and all(line.split(":")[0] in kinds for line in lines), lines  # each says its kind once
 
     assert main(["--config", str(config), "updates", "--dry-run"]) == 0
     out = capsys.readouterr().out

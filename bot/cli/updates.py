@@ -22,7 +22,7 @@ def _loader(settings: Settings) -> KnowledgeBase:
 
 
 def _changes(changes: list[Change]) -> list[str]:
-    return [f"  {change.kind}: {change.item.text}" for change in changes]
+    return [f"  {change.item.text}" for change in changes]  # the text says its kind ('New: ...')
 
 
 def _print_check(check: KnowledgeCheck) -> None:

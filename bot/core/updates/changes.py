@@ -84,7 +84,7 @@ def _when(r: dict[str, Any]) -> str:
 
 
 def describe(kind: ChangeKind, old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
-    """What changed, in one line a person can read."""
+    """What changed, in one line a person can read, starting with what kind of change it is."""
     if kind is ChangeKind.NEW and new:
         if new["tariff"]:
             return f"New: {_label(new['tariff'])}: {_state(new['tariff'])}, {_when(new)}"
@@ -96,7 +96,8 @@ def describe(kind: ChangeKind, old: dict[str, Any] | None, new: dict[str, Any] |
         return f"Removed: {old['question']} (no longer in the fact base; it said: {said})"
     assert old and new
     if old["tariff"] and new["tariff"] and _state(old["tariff"]) != _state(new["tariff"]):
-        return f"{_label(new['tariff'])}: {_state(old['tariff'])} -> {_state(new['tariff'])}, {_when(new)}"
+        change = f"{_state(old['tariff'])} -> {_state(new['tariff'])}"
+        return f"Changed: {_label(new['tariff'])}: {change}, {_when(new)}"
     if old["answer"] != new["answer"]:
         return (
             f"Updated: {new['question']} {clip(new['answer'], ANSWER_CHARS)} "
