@@ -226,6 +226,15 @@ def test_the_console_takes_a_number_after_an_ambiguous_reply(service: KnowledgeS
     assert respond(service, "2", conversation) != picked  # the choice is used once
 
 
+def test_the_console_takes_a_number_after_did_you_mean(service: KnowledgeService) -> None:
+    """A decline's "did you mean" list is numbered too, and a number answers the question it names."""
+    conversation = Conversation()
+    reply = respond(service, "which media outlet did trump talk to", conversation) or ""
+    assert reply.startswith("I can't answer that") and "\n  1. " in reply, reply
+    first = conversation.choices[0]
+    assert (respond(service, "1", conversation) or "").startswith(first.answer)
+
+
 def _ambiguous_candidates(kb: KnowledgeBase) -> list[str]:
     """Short questions mixing two facts' words (some of them come out ambiguous)."""
     facts = list(kb.facts.values())

@@ -8,7 +8,7 @@ from typing import TextIO
 
 from bot import stopping
 from bot.cli.tables import tariff_table
-from bot.core.answer import Kind, human_date
+from bot.core.answer import human_date
 from bot.core.model import Fact
 from bot.core.people import find_participant
 from bot.core.service import KnowledgeService
@@ -18,7 +18,7 @@ BANNER = (
     "tariffbot - ask about the spring 2025 Japan-US tariff talks (offline).\n"
     "Try: who is akazawa? | tariff on japanese cars? | when are the next talks?\n"
     "Commands: /tariff [COUNTRY], /who NAME, /proposals, /timeline, /sources, /help, /quit\n"
-    "When I ask which of several things you meant, answer with its number."
+    "When I offer numbered questions (did you mean, which one), answer with a number."
 )
 PROMPT = "you> "
 QUIT = frozenset({"/quit", "/exit", "quit", "exit"})
@@ -78,8 +78,8 @@ def respond(service: KnowledgeService, line: str, conversation: Conversation | N
     if command is not None and command.name != "ask":
         return _command(service, command.name, command.argument)
     answer = service.engine.ask(command.argument if command else line)
-    if answer.kind is Kind.AMBIGUOUS:
-        conversation.choices = answer.suggested
+    conversation.choices = answer.suggested  # "did you mean" or "which one": a number picks one
+
     return answer.reply
 
 

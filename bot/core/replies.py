@@ -48,16 +48,16 @@ class Replies:
 
     def decline(self, suggested: Sequence[Fact]) -> Said:
         """'I can't answer that…', with "did you mean" when something is close."""
-        return self._with_choices(self.texts["decline"], suggested, numbered=False)
+        return self._with_choices(self.texts["decline"], suggested, prompt=True)
 
     def ambiguous(self, choices: Sequence[Fact]) -> Said:
-        """'Did you mean: 1. … 2. …' (the console takes the number as the choice)."""
-        return self._with_choices(self.texts["ambiguous"], choices, numbered=True)
+        """'That could mean more than one thing. Did you mean: 1. … 2. …'."""
+        return self._with_choices(self.texts["ambiguous"], choices, prompt=False)
 
     def horizon_reply(self, suggested: Sequence[Fact]) -> Said:
         """'My sources end on 2 May 2025, so…', with what the articles do say nearby."""
         text = self.texts["horizon"].format(horizon=human_date(self.horizon))
-        return self._with_choices(text, suggested, numbered=False)
+        return self._with_choices(text, suggested, prompt=True)
 
     def smalltalk(self, kind: SmallTalk) -> Said:
         """The small-talk reply, with the sample questions filled in."""
@@ -69,11 +69,10 @@ class Replies:
         text = self.texts["off_topic"].format(examples=self.examples)
         return Said(text, text)
 
-    def _with_choices(self, lead: str, facts: Sequence[Fact], *, numbered: bool) -> Said:
+    def _with_choices(self, lead: str, facts: Sequence[Fact], *, prompt: bool) -> Said:
+        """The lead, then (after 'Did you mean:' unless the lead asks it) the numbered questions: the
+        console takes a number as the choice, Discord shows them as buttons too."""
         if not facts:
             return Said(lead, lead)
-        text = lead if numbered else f"{lead}\n{self.texts['suggest']}"
-        bullets = [
-            f"  {n}. {f.question}" if numbered else f"  - {f.question}" for n, f in enumerate(facts, 1)
-        ]
-        return Said(lead, "\n".join([text, *bullets]))
+        text = f"{lead}\n{self.texts['suggest']}" if prompt else lead
+        return Said(lead, "\n".join([text, *(f"  {n}. {f.question}" for n, f in enumerate(facts, 1))]))
