@@ -79,8 +79,11 @@ def test_reasons_name_what_made_the_item_relevant_in_plain_words(index: Relevanc
     )
     assert index.score("US beats Japan at volleyball").reason == "about sport, not trade"
     assert (
-        index.score("South Korea seals tariff deal with Washington").reason == "about south korea, not Japan"
+        index.score("South Korea seals tariff deal with Washington").reason == "about South Korea, not Japan"
     )
+    assert index.score("China hits back at US tariffs").reason == "about China, not Japan"
+    bonds = index.score("Bessent says Treasury bond yields are stable")
+    assert bonds.reason == "about bond markets, not trade"
     assert index.score("Rice prices soar in Japan").reason == "does not mention the US"
 
 
