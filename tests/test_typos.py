@@ -40,6 +40,8 @@ MISSPELLINGS = [
     ("reimbursment", "reimbursement"),
     ("goverment", "government"),
     ("recieved", "received"),
+    ("carz", "cars"),  # the chat plural
+    ("dealz", "deals"),
 ]
 # Real words that look like misspellings of fact-base words: they must stay what they are.
 REAL_WORDS = ["tall", "party", "price", "wife", "care", "often", "meting", "dead", "rate"]

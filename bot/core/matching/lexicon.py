@@ -141,7 +141,8 @@ class Lexicon:
         """The known word a misspelt token most likely meant, or None.
 
         One edit for words of four or five letters, two from six; a doubled or dropped double letter
-        counts half ('tarrif' -> 'tariff'); people get the first letter right, or swap the first two.
+        counts half ('tarrif' -> 'tariff'), so does a chat plural's z ('carz' -> 'cars'); people get the first
+        letter right, or swap the first two.
         """
         size = len(token)
         if size < 4 or token.isdigit() or self.is_real_word(token):
@@ -163,6 +164,9 @@ class Lexicon:
             if size <= 5 and len(word) < size:
                 continue  # short words: a missing letter ('scot' -> 'scott'), never a dropped one ('care')
             cost = 0.5 if _DOUBLES.sub(r"\1", word) == _DOUBLES.sub(r"\1", token) else float(distance)
+            if token[-1] == "z" and word == token[:-1] + "s":
+                cost = 0.5  # the chat plural: 'carz', 'dealz'
+
             if cost > 1 and (size < 6 or fuzz.ratio(word, token) < 75):
                 continue
             key = (cost, word not in self._known, -fuzz.ratio(word, token), word)
