@@ -208,6 +208,7 @@ def test_the_console_runs_typed_commands(service: KnowledgeService) -> None:
     assert "People I know" in (respond(service, "/who nobody") or "")
     assert "Second round" in (respond(service, "/timeline") or "")
     assert respond(service, "/quit") is None
+    assert (respond(service, "/bogus japan") or "").startswith("I don't know the command /bogus. Commands:")
 
 
 def test_the_console_takes_a_number_after_an_ambiguous_reply(service: KnowledgeService) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -14,12 +15,14 @@ from bot.core.people import find_participant
 from bot.core.service import KnowledgeService
 from bot.core.text_commands import parse_text_command
 
+COMMANDS = "Commands: /tariff [COUNTRY], /who NAME, /proposals, /timeline, /sources, /help, /quit"
 BANNER = (
     "tariffbot - ask about the spring 2025 Japan-US tariff talks (offline).\n"
     "Try: who is akazawa? | tariff on japanese cars? | when are the next talks?\n"
-    "Commands: /tariff [COUNTRY], /who NAME, /proposals, /timeline, /sources, /help, /quit\n"
+    f"{COMMANDS}\n"
     "When I offer numbered questions (did you mean, which one), answer with a number."
 )
+_UNKNOWN_COMMAND = re.compile(r"^/([a-z]+)\b", re.IGNORECASE)
 PROMPT = "you> "
 QUIT = frozenset({"/quit", "/exit", "quit", "exit"})
 
@@ -75,6 +78,9 @@ def respond(service: KnowledgeService, line: str, conversation: Conversation | N
         if 1 <= number <= len(choices):
             return service.engine.answer_for(choices[number - 1]).reply
     command = parse_text_command(line)
+    unknown = _UNKNOWN_COMMAND.match(line) if command is None else None
+    if unknown:
+        return f"I don't know the command /{unknown.group(1)}. {COMMANDS}"
     if command is not None and command.name != "ask":
         return _command(service, command.name, command.argument)
     answer = service.engine.ask(command.argument if command else line)
