@@ -15,10 +15,11 @@ from bot.core.updates.relevance import RelevanceIndex
 
 NEWS = Path(__file__).parent / "data" / "news"
 DEFAULT_THRESHOLD = UpdateSettings().relevance_threshold
-# Floors for the labelled sets (precision, recall at the default threshold). Both were written blind.
+# Floors for the labelled sets (precision, recall at the default threshold). All were written blind.
 # news_a was first run on the old filter (precision 0.558, recall 0.989), then shaped the rule; news_b
-# was first run on the finished rule (precision 0.952, recall 0.889), then refined it (README).
-FLOORS = {"news_a.yaml": (0.97, 0.98), "news_b.yaml": (0.97, 0.90)}
+# was first run on the finished rule (precision 0.952, recall 0.889), then refined it; news_c was first
+# run at the end (precision 0.968, recall 0.968) and changed nothing (README).
+FLOORS = {"news_a.yaml": (0.97, 0.98), "news_b.yaml": (0.97, 0.90), "news_c.yaml": (0.95, 0.95)}
 
 
 @pytest.fixture(scope="module")
