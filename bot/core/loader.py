@@ -233,6 +233,15 @@ class _Loader:
     def problem(self, file: str, entry: str, reason: str) -> None:
         self.problems.append(f"{file}: {entry}: {reason}")
 
+    def single(self, key: str) -> tuple[str, Any] | None:
+        """The one file and block defining a key; None (and a problem) unless there is exactly one."""
+        blocks = self.raw[key]
+        if len(blocks) != 1:
+            where = ", ".join(f for f, _ in blocks) or "knowledge"
+            self.problem(where, key, f"must be defined exactly once (found {len(blocks)})")
+            return None
+        return blocks[0]
+
     def read_files(self) -> str:
         """Read every file of one consistent snapshot; the fingerprint of their bytes."""
         digest = hashlib.sha256()
@@ -433,12 +442,10 @@ class _Loader:
 
     def load_conversation(self) -> Conversation | None:
         """The reply texts and horizon words (exactly one `conversation:` mapping)."""
-        blocks = self.raw["conversation"]
-        if len(blocks) != 1:
-            where = ", ".join(f for f, _ in blocks) or "knowledge"
-            self.problem(where, "conversation", f"must be defined exactly once (found {len(blocks)})")
+        defined = self.single("conversation")
+        if defined is None:
             return None
-        file, block = blocks[0]
+        file, block = defined
         if not isinstance(block, dict):
             self.problem(file, "conversation", "must be a mapping")
             return None
@@ -476,12 +483,10 @@ class _Loader:
 
     def load_decision(self) -> DecisionModel | None:
         """The fitted answer / decline models (written by scripts/fit_decision.py)."""
-        blocks = self.raw["decision"]
-        if len(blocks) != 1:
-            where = ", ".join(f for f, _ in blocks) or "knowledge"
-            self.problem(where, "decision", f"must be defined exactly once (found {len(blocks)})")
+        defined = self.single("decision")
+        if defined is None:
             return None
-        file, block = blocks[0]
+        file, block = defined
         keys = {"ranking", "answer", "threshold", "ambiguity_margin"}
         if not isinstance(block, dict) or set(block) != keys:
             self.problem(file, "decision", f"must have exactly the keys {', '.join(sorted(keys))}")
@@ -517,12 +522,10 @@ class _Loader:
 
     def load_news(self, concepts: set[str]) -> NewsRules | None:
         """The news relevance rule: concept sets (each name a known concept), factors, topics, labels."""
-        blocks = self.raw["news"]
-        if len(blocks) != 1:
-            where = ", ".join(f for f, _ in blocks) or "knowledge"
-            self.problem(where, "news", f"must be defined exactly once (found {len(blocks)})")
+        defined = self.single("news")
+        if defined is None:
             return None
-        file, block = blocks[0]
+        file, block = defined
         sets = ("japan_side", "us_side", "trade", "negotiators", "counterparts", "elsewhere", "off_topic")
         factors = ("summary_weight", "elsewhere_factor", "off_topic_factor")
         keys = [*sets, *factors, "topics", "labels", "vocabulary"]
