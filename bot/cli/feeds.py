@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import sys
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from bot.core.updates.feeds import (
 )
 from bot.core.updates.records import QueueResult
 from bot.core.updates.relevance import Relevance
+from bot.stopping import run_async
 
 TITLE_CHARS = 90
 NO_FEEDS = ("no feeds: none in config.yaml (updates.feeds), none added from Discord; "
@@ -109,35 +111,38 @@ def _label(source: FeedSource) -> str:
     return source.name if source.guild_id is None else f"{source.name} (server {source.guild_id})"
 
 
-async def _preview_all(settings: Settings, service: KnowledgeService) -> tuple[list[Preview], list[str]]:
-    """Read every feed in full (no validators) and preview what a poll would do with it, as the bot."""
-    previews, failures = [], []
+@contextlib.asynccontextmanager
+async def _poller(settings: Settings, service: KnowledgeService) -> AsyncIterator[tuple[Store, FeedPoller]]:
+    """The store and a poller on it, as the running bot has them (closed after use)."""
     async with Store(settings.database) as store:
         poller = FeedPoller(store, settings.updates, lambda: service.relevance, clock=store.clock)
         try:
-            for source in await poller.sources():
-                try:
-                    verdicts = await poller.preview(source)  # a server's feed: addresses checked
-                except FeedError as exc:
-                    failures.append(f"{_label(source)}: failed: {exc}")
-                    continue
-                posting = [s.update for s, v in verdicts if v is Verdict.POST and s.update is not None]
-                queued = await store.preview_updates(posting)
-                items = [(s.item, s.relevance, v) for s, v in verdicts]
-                previews.append(Preview(_label(source), len(items), items, queued))
+            yield store, poller
         finally:
             await poller.close()
+
+
+async def _preview_all(settings: Settings, service: KnowledgeService) -> tuple[list[Preview], list[str]]:
+    """Read every feed in full (no validators) and preview what a poll would do with it, as the bot."""
+    previews, failures = [], []
+    async with _poller(settings, service) as (store, poller):
+        for source in await poller.sources():
+            try:
+                verdicts = await poller.preview(source)  # a server's feed: addresses checked
+            except FeedError as exc:
+                failures.append(f"{_label(source)}: failed: {exc}")
+                continue
+            posting = [s.update for s, v in verdicts if v is Verdict.POST and s.update is not None]
+            queued = await store.preview_updates(posting)
+            items = [(s.item, s.relevance, v) for s, v in verdicts]
+            previews.append(Preview(_label(source), len(items), items, queued))
     return previews, failures
 
 
 async def _poll_all(settings: Settings, service: KnowledgeService) -> list[PollResult]:
     """Poll every feed now (config.yaml's and the servers'), as the bot does, queueing relevant new items."""
-    async with Store(settings.database) as store:
-        poller = FeedPoller(store, settings.updates, lambda: service.relevance, clock=store.clock)
-        try:
-            return await poller.poll_all(force=True)
-        finally:
-            await poller.close()
+    async with _poller(settings, service) as (_, poller):
+        return await poller.poll_all(force=True)
 
 
 async def _preview_url(settings: Settings, service: KnowledgeService, url: str) -> Preview:
@@ -164,7 +169,7 @@ def poll(settings: Settings, service: KnowledgeService, *, dry_run: bool = False
             print_preview(_score(str(file), _read_file(file, settings), service, settings), threshold)
             return 0
         if url is not None:
-            print_preview(asyncio.run(_preview_url(settings, service, url)), threshold)
+            print_preview(run_async(_preview_url(settings, service, url)), threshold)
             return 0
     except OSError as exc:
         print(f"error: {file}: {exc.strerror or exc}", file=sys.stderr)
@@ -173,7 +178,7 @@ def poll(settings: Settings, service: KnowledgeService, *, dry_run: bool = False
         print(f"error: {url or file}: {exc}", file=sys.stderr)
         return exitcodes.FAILURE
     if dry_run:
-        previews, failures = asyncio.run(_preview_all(settings, service))
+        previews, failures = run_async(_preview_all(settings, service))
         if not previews and not failures:
             print(NO_FEEDS)
             return exitcodes.OK
@@ -183,7 +188,7 @@ def poll(settings: Settings, service: KnowledgeService, *, dry_run: bool = False
             print(failure)
         print("(dry run: nothing was recorded or queued)")
         return exitcodes.FAILURE if failures else exitcodes.OK
-    results = asyncio.run(_poll_all(settings, service))
+    results = run_async(_poll_all(settings, service))
     if not results:
         print(NO_FEEDS)
     for result in results:
