@@ -85,7 +85,6 @@ def respond(service: KnowledgeService, line: str, conversation: Conversation | N
         return _command(service, command.name, command.argument)
     answer = service.engine.ask(command.argument if command else line)
     conversation.choices = answer.suggested  # "did you mean" or "which one": a number picks one
-
     return answer.reply
 
 
