@@ -121,6 +121,12 @@ def test_the_test_fact_base_passes(tmp_path: Path, capsys: pytest.CaptureFixture
             "    rice: [rice, no]",
             "vocabulary.yaml: vocabulary.synonyms.rice: must be a list of words (quote yes/no/on/off",
         ),
+        (
+            "conversation.yaml",
+            "  smalltalk_filler: [a, an,",
+            "  smalltalk_filler: [no, an,",
+            "conversation.yaml: conversation.smalltalk_filler: ",
+        ),
     ],
 )
 def test_a_broken_entry_is_reported_with_file_entry_and_reason(

@@ -24,6 +24,7 @@ from tests.conftest import KNOWLEDGE_DIR
         ("thank you so much", "thanks"),
         ("thanks bud", "thanks"),
         ("thx buddy", "thanks"),
+        ("thx that helped 🙏", "thanks"),
         ("good bot", "praise"),
         ("awesome, very helpful", "praise"),
         ("you suck", "insult"),

@@ -75,7 +75,9 @@ class Engine:
         )
         self.replies = Replies(kb.conversation, kb.horizon)
         self.horizon = HorizonReader(kb.conversation, kb.horizon)
-        self.smalltalk = SmallTalkReader(kb.smalltalk, kb.vocabulary.stopwords)
+        self.smalltalk = SmallTalkReader(
+            kb.smalltalk, kb.vocabulary.stopwords | frozenset(kb.conversation.smalltalk_filler)
+        )
 
     def prepare(self, question: str) -> str:
         """The text that is matched: cleaned, cut to size, without a leading question number."""

@@ -65,7 +65,14 @@ REPLY_PLACEHOLDERS = {
     "now": {"as_of"},
     "off_topic": {"examples"},
 }
-CONVERSATION_LISTS = ("sample_questions", "later_phrases", "past_words", "plan_words", "now_phrases")
+CONVERSATION_LISTS = (
+    "sample_questions",
+    "later_phrases",
+    "past_words",
+    "plan_words",
+    "now_phrases",
+    "smalltalk_filler",
+)
 
 
 class KnowledgeError(Exception):

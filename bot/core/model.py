@@ -152,6 +152,7 @@ class Conversation:
     past_words: tuple[str, ...]
     plan_words: tuple[str, ...]
     now_phrases: tuple[str, ...]
+    smalltalk_filler: tuple[str, ...]  # words that may surround small talk without making it a question
 
 
 @dataclass(frozen=True, slots=True)
