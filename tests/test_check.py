@@ -122,6 +122,18 @@ def test_the_test_fact_base_passes(tmp_path: Path, capsys: pytest.CaptureFixture
             "vocabulary.yaml: vocabulary.synonyms.rice: must be a list of words (quote yes/no/on/off",
         ),
         (
+            "classifier.txt",
+            "classes\t",
+            "klasses\t",
+            "classifier.txt: line 3: must start with 'classes' and distinct class names",
+        ),
+        (
+            "classifier.txt",
+            "<bias>\t",
+            "<bias>\tnan\t",
+            "classifier.txt: line 4: '<bias>' must have ",
+        ),
+        (
             "conversation.yaml",
             "  smalltalk_filler: [a, an,",
             "  smalltalk_filler: [no, an,",

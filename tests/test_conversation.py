@@ -83,22 +83,22 @@ def test_questions_about_later_events_meet_the_horizon(
 
 
 @pytest.mark.parametrize(
-    ("question", "fact"),
+    ("question", "facts"),
     [
-        ("is the reciprocal tariff paused until july?", "tariff-reciprocal-japan"),
-        ("could a deal be struck in june?", "talks-june-deal"),
-        ("when are the mid-may talks", "talks-next-steps"),
-        ("what did akazawa say about a june agreement", "talks-june-deal"),
+        ("is the reciprocal tariff paused until july?", {"tariff-reciprocal-japan"}),
+        ("could a deal be struck in june?", {"talks-june-deal"}),
+        ("when are the mid-may talks", {"talks-next-steps", "talks-aim"}),  # both say "mid-May"
+        ("what did akazawa say about a june agreement", {"talks-june-deal"}),
     ],
 )
 def test_plans_and_expectations_about_later_dates_go_to_their_fact(
-    engine: Engine, question: str, fact: str
+    engine: Engine, question: str, facts: set[str]
 ) -> None:
     """Not the horizon reply: the question goes to the decision with its fact ranked first (whether the
     fitted decision is sure enough to state it is the question sets' business)."""
     reading = engine.read(question)
     assert reading.answer is None  # no rule (horizon, small talk) took it
-    assert engine.candidates(reading)[0].fact.id == fact
+    assert engine.candidates(reading)[0].fact.id in facts
     assert engine.ask(question).kind is not Kind.HORIZON
 
 
@@ -217,8 +217,7 @@ def test_the_console_takes_a_number_after_an_ambiguous_reply(service: KnowledgeS
     ambiguous = next(
         (q for q in _ambiguous_candidates(service.kb) if engine.ask(q).kind is Kind.AMBIGUOUS), None
     )
-    if ambiguous is None:
-        pytest.skip("no question in the fact base is ambiguous for the current model")
+    assert ambiguous is not None, "no question mixing two facts' words is ambiguous"
     conversation = Conversation()
     reply = respond(service, ambiguous, conversation) or ""
     assert "\n  1. " in reply and "\n  2. " in reply

@@ -31,6 +31,8 @@ FEATURES = (
     "bayes",  # naive Bayes P(this fact | the question's words) over all examples, gaps and declines
     "exact",  # 1 when the question insists on a detail ('exactly', 'which exact day', 'specifically')
     "perfect",  # 1 when an example of the fact reads exactly as the question (all its concepts, no others)
+    "classifier",  # the term classifier's P(this fact | the question's words) (classifier.py)
+    "classifier_decline",  # the term classifier's P(the articles do not answer this | its words)
 )
 
 
@@ -92,14 +94,12 @@ class DecisionModel:
         threshold: float,
     ) -> Verdict:
         """Answer when the best fact is likely right and clearly ahead; ask which one was meant when another
-        fact is about as likely and its closest example about as close."""
-        if (
-            confidence < threshold
-            or features["negative_lead"] >= NEGATIVE_LEAD_LIMIT
-            or not features["intent"]
-        ):
+        fact is about as likely and its closest example about as close, or when neither is sure enough
+        alone but the two together are."""
+        if features["negative_lead"] >= NEGATIVE_LEAD_LIMIT or not features["intent"]:
             return Verdict.DECLINE
-        close = best - runner_up < self.ambiguity_margin and features["margin"] < self.ambiguity_margin
-        if runner_up >= AMBIGUITY_FLOOR * best and close:
-            return Verdict.AMBIGUOUS
-        return Verdict.ANSWER
+        two = runner_up >= AMBIGUITY_FLOOR * best
+        if confidence >= threshold:
+            close = best - runner_up < self.ambiguity_margin and features["margin"] < self.ambiguity_margin
+            return Verdict.AMBIGUOUS if two and close else Verdict.ANSWER
+        return Verdict.AMBIGUOUS if two and best + runner_up >= threshold else Verdict.DECLINE

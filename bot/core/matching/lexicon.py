@@ -86,6 +86,12 @@ class Lexicon:
                 words = tuple(tokenize(phrase)) or (phrase,)
                 self.intents[words[0]].append((words, intent))
         self.frequency = vocabulary.frequency
+        # A stem is as common as the commonest word it stems from ('dur' as 'during', 'anyth' as 'anything').
+        self._stem_frequency: dict[str, float] = {}
+        for word, zipf in self.frequency.items():
+            root = stem(word)
+            if zipf > self._stem_frequency.get(root, 0.0):
+                self._stem_frequency[root] = zipf
         self.spellings = vocabulary.spellings
         self.concepts = frozenset(self.words.values()) | frozenset(self.phrases.values())
         # Repair targets by first letter and length: the fact base's words, then every common English
@@ -131,7 +137,8 @@ class Lexicon:
         """How common in English the word behind a term is (Zipf; 0 for concepts and rare words)."""
         if term in self.concepts:
             return 0.0
-        return max(self.frequency.get(w, 0.0) for w in (term, term + "e", term + "s", term + "ed"))
+        spelled = max(self.frequency.get(w, 0.0) for w in (term, term + "e", term + "s", term + "ed"))
+        return max(spelled, self._stem_frequency.get(term, 0.0))
 
     def is_real_word(self, token: str) -> bool:
         """True for a common English word: it means itself, so it is never taken for a misspelling."""
