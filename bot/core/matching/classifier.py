@@ -53,6 +53,8 @@ class Voter:
         self.classifier = classifier
         classes = {c: k for k, c in enumerate(classifier.classes)} if classifier else {}
         self._known = [(i, classes[f]) for i, f in enumerate(fact_ids) if f in classes]
+        self.unfitted = tuple(f for f in fact_ids if f not in classes)  # facts added since the fit
+        self.stale = tuple(sorted(set(classes) - set(fact_ids) - {DECLINE}))  # facts removed since
         self._decline = classes.get(DECLINE)
         # Facts fitted since removed take their share with them: probabilities are renormalised over the rest.
         self._kept = [k for _, k in self._known] + ([self._decline] if self._decline is not None else [])
