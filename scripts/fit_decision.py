@@ -1,12 +1,9 @@
-"""Fit the term classifier and the answer / decline decision on the fact base and the question sets in
-tests/data/, and write knowledge/classifier.txt and knowledge/decision.yaml.
+"""Fit the answer / decline decision on the question sets in tests/data/ and write knowledge/decision.yaml.
 
     python scripts/fit_decision.py            # print the leave-one-set-out figures only
-    python scripts/fit_decision.py --write    # ...and write the models fitted on every set
+    python scripts/fit_decision.py --write    # ...and write the model fitted on every set
 
-First the term classifier (scripts/fit_classifier.py), once per question set without that set: its
-votes on a set's questions are what it says of questions it never saw, as the bot's will be. Then two
-logistic regressions over the features of bot/core/matching/decision.py. Stage 1 (ranking): one row
+Two logistic regressions over the features of bot/core/matching/decision.py. Stage 1 (ranking): one row
 per candidate fact of each question, labelled 1 when the fact's answer holds what the question expects.
 Stage 2 (answer): one row per question, for the candidate stage 1 ranks first, with stage 1's probability
 and its lead over the runner-up as two more features. The answer threshold and the ambiguity margin are
@@ -28,13 +25,10 @@ from bot.core.answer import Kind  # noqa: E402
 from bot.core.engine import Engine, Reading  # noqa: E402
 from bot.core.evaluation import Item, Score, answer_is_right, load_set  # noqa: E402
 from bot.core.loader import load_knowledge  # noqa: E402
-from bot.core.matching.classifier import Voter  # noqa: E402
 from bot.core.matching.decision import ANSWER_FEATURES, FEATURES, DecisionModel, Logistic  # noqa: E402
-from scripts import fit_classifier  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 TARGET = ROOT / "knowledge" / "decision.yaml"
-CLASSIFIER = ROOT / "knowledge" / "classifier.txt"
 PRECISION_TARGET = 0.98  # at most 2 wrong answers per 100 answered, on sets not fitted on (issue 7)
 L2 = 1.0
 THRESHOLDS = [round(0.30 + 0.025 * i, 3) for i in range(27)]  # 0.30 .. 0.95
@@ -47,23 +41,6 @@ def read_sets(engine: Engine) -> Data:
     """Every question of every set, read by the engine up to the decision."""
     paths = sorted(DATA.glob("*.yaml"))
     return {p.stem: [(item, engine.read(item.question)) for item in load_set(p)] for p in paths}
-
-
-def cross_fit_votes(engine: Engine, data: Data) -> None:
-    """Replace each set's classifier features by those of a classifier fitted without that set."""
-    classes = fit_classifier.classes_of(engine)
-    base = fit_classifier.index_rows(engine)
-    labelled = {name: fit_classifier.labelled_rows(engine, pairs) for name, pairs in data.items()}
-    for name, pairs in data.items():
-        others = [row for other, rows in labelled.items() if other != name for row in rows]
-        voter = Voter(fit_classifier.train(base + others, classes), classes[:-1])
-        for _, reading in pairs:
-            if reading.neighbours is None:
-                continue
-            votes = voter.votes(reading.neighbours.weights)
-            for fact, features in reading.features:
-                features["classifier"] = votes.facts[engine.index.facts.index(fact)]
-                features["classifier_decline"] = votes.decline
 
 
 def rows(pairs: list[tuple[Item, Reading]]) -> tuple[list[list[float]], list[int]]:
@@ -186,7 +163,6 @@ def main() -> None:
     args = parser.parse_args()
     engine = Engine(load_knowledge(ROOT / "knowledge"))
     data = read_sets(engine)
-    cross_fit_votes(engine, data)
     held_out: dict[str, dict[tuple[float, float], Score]] = {}
     for name in data:
         fitted = fit_model(engine, [pair for other, pairs in data.items() if other != name for pair in pairs])
@@ -210,11 +186,8 @@ def main() -> None:
         terms = ", ".join(f"{n} {w:+.2f}" for n, w in logistic.weights.items())
         print(f"{stage}: {terms}, bias {logistic.bias:+.2f}")
     if args.write:
-        rows = fit_classifier.index_rows(engine)
-        rows += [row for pairs in data.values() for row in fit_classifier.labelled_rows(engine, pairs)]
-        fit_classifier.write(fit_classifier.train(rows, fit_classifier.classes_of(engine)), CLASSIFIER)
         write(model)
-        print(f"wrote {CLASSIFIER.relative_to(ROOT)} and {TARGET.relative_to(ROOT)}")
+        print(f"wrote {TARGET.relative_to(ROOT)}")
 
 
 def write(model: DecisionModel) -> None:

@@ -33,23 +33,6 @@ def test_the_shipped_fact_base_passes(knowledge_copy: Path, capsys: pytest.Captu
     assert capsys.readouterr().out.startswith("ok: ")
 
 
-def test_check_says_when_the_classifier_needs_a_refit(
-    knowledge_copy: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    config = knowledge_copy.parent / "config.yaml"
-    config.write_text("knowledge_dir: knowledge\n")
-    _edit(knowledge_copy / "classifier.txt", "\ttalks-duration\t", "\ttalks-length\t")  # as if renamed since
-    assert main(["--config", str(config), "check"]) == 0
-    note = capsys.readouterr().out.splitlines()[1]
-    assert note == (
-        "note: the classifier was fitted before these facts changed (new: talks-duration; removed: "
-        "talks-length); run scripts/fit_decision.py --write"
-    )
-    (knowledge_copy / "classifier.txt").unlink()
-    assert main(["--config", str(config), "check"]) == 0
-    assert "note: no classifier.txt" in capsys.readouterr().out
-
-
 def test_the_test_fact_base_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(f"knowledge_dir: {FACT_BASE}\ncache_dir: null\n")
@@ -137,18 +120,6 @@ def test_the_test_fact_base_passes(tmp_path: Path, capsys: pytest.CaptureFixture
             "    rice: [rice]",
             "    rice: [rice, no]",
             "vocabulary.yaml: vocabulary.synonyms.rice: must be a list of words (quote yes/no/on/off",
-        ),
-        (
-            "classifier.txt",
-            "classes\t",
-            "klasses\t",
-            "classifier.txt: line 3: must start with 'classes' and distinct class names",
-        ),
-        (
-            "classifier.txt",
-            "<bias>\t",
-            "<bias>\tnan\t",
-            "classifier.txt: line 4: '<bias>' must have ",
         ),
         (
             "conversation.yaml",

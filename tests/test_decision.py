@@ -1,12 +1,9 @@
-"""The answer / decline decision and the term classifier, on small hand-made models."""
+"""The answer / decline decision, on small hand-made models."""
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
-from bot.core.matching.classifier import DECLINE, TermClassifier, Voter
 from bot.core.matching.decision import FEATURES, DecisionModel, Logistic, Verdict
 
 NEUTRAL = {name: 0.0 for name in FEATURES} | {"intent": 1.0, "entity": 1.0, "negative_lead": -0.2}
@@ -39,26 +36,3 @@ def test_the_verdict(
 @pytest.mark.parametrize("rule", [{"intent": 0.0}, {"negative_lead": 0.3}])
 def test_a_fact_that_cannot_answer_or_a_closer_decline_question_wins(rule: dict[str, float]) -> None:
     assert _model(0.1).verdict(0.99, 0.99, 0.0, NEUTRAL | rule, 0.8) is Verdict.DECLINE
-
-
-CLASSIFIER = TermClassifier(
-    classes=("rice", "cars", DECLINE),
-    bias=(0.0, 0.0, 0.5),
-    weights={"rice": (3.0, -1.0, 0.0), "car": (-1.0, 3.0, 0.0), "cook": (-2.0, -2.0, 3.0)},
-)
-
-
-def test_the_classifier_is_a_softmax_over_the_terms_it_knows() -> None:
-    p = CLASSIFIER.probabilities(["rice", "never-seen"])
-    scores = [3.0, -1.0, 0.5]
-    assert p == pytest.approx([math.exp(s) / sum(map(math.exp, scores)) for s in scores])
-    assert max(CLASSIFIER.probabilities(["cook", "rice"])) == CLASSIFIER.probabilities(["cook", "rice"])[2]
-
-
-def test_votes_follow_the_fact_base_not_the_fit() -> None:
-    # 'cars' was removed since the fit and 'ships' added: the rest share its probability, 'ships' has none.
-    voter = Voter(CLASSIFIER, ["ships", "rice"])
-    votes = voter.votes(["rice"])
-    assert set(votes.facts) == {1}
-    assert votes.facts[1] + votes.decline == pytest.approx(1.0)
-    assert Voter(None, ["rice"]).votes(["rice"]).facts == {}

@@ -133,8 +133,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
     except KnowledgeError as exc:
         print("\n".join(exc.problems), file=sys.stderr)
         return 1
-    engine = Engine(kb, settings.engine)
-    problems = engine.index.conflicts()
+    problems = Engine(kb, settings.engine).index.conflicts()
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 1
@@ -143,13 +142,6 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         f"ok: {len(kb.facts)} facts, {examples} examples, {len(kb.sources)} sources, "
         f"{len(kb.tariffs)} tariffs, {len(kb.participants)} participants; every quote found in its source"
     )
-    voter, refit = engine.voter, "run scripts/fit_decision.py --write"
-    if voter.classifier is None:
-        print(f"note: no classifier.txt, so naive Bayes votes in its place; {refit}")
-    elif voter.unfitted or voter.stale:
-        changed = [("new", voter.unfitted), ("removed", voter.stale)]
-        facts = "; ".join(f"{kind}: {', '.join(ids)}" for kind, ids in changed if ids)
-        print(f"note: the classifier was fitted before these facts changed ({facts}); {refit}")
     return 0
 
 

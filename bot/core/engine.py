@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.core.answer import Answer, Kind
-from bot.core.matching.classifier import Voter
 from bot.core.matching.decision import DecisionModel, Verdict
 from bot.core.matching.features import candidate_features
 from bot.core.matching.horizon import HorizonReader
@@ -68,7 +67,6 @@ class Engine:
         self.index = FactIndex(
             facts, kb.declines, self.lexicon, subjects, kb.vocabulary.broader, frozenset(entities)
         )
-        self.voter = Voter(kb.classifier, [f.id for f in facts])
         self.model = kb.decision
         self.threshold = (
             self.settings.answer_threshold
@@ -109,10 +107,8 @@ class Engine:
         near = self.index.neighbours(analysis)
         pool = set(near.examples) | set(near.coverage)
         top = sorted(pool, key=lambda i: (-(near.examples.get(i, 0.0) + near.coverage.get(i, 0.0)), i))
-        votes = self.voter.votes(near.weights)
         features = tuple(
-            (self.index.facts[i], candidate_features(self.index, analysis, near, votes, i))
-            for i in top[:CANDIDATES]
+            (self.index.facts[i], candidate_features(self.index, analysis, near, i)) for i in top[:CANDIDATES]
         )
         reading = Reading(question, text, None, analysis, near, features, self.horizon.asks_now(tokens))
         if self.horizon.is_later(text, tokens):

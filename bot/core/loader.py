@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import re
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -14,7 +13,6 @@ from typing import Any
 
 import yaml
 
-from bot.core.matching.classifier import BIAS, DECLINE, TermClassifier
 from bot.core.matching.decision import ANSWER_FEATURES, FEATURES, DecisionModel, Logistic
 from bot.core.model import (
     DECLINE_REASONS,
@@ -44,7 +42,6 @@ log = logging.getLogger(__name__)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _YAML_BOOL_HINT = "(quote yes/no/on/off: YAML reads them as true/false)"
 WORD_LIST = "english-words.txt"
-CLASSIFIER = "classifier.txt"  # written by scripts/fit_decision.py; optional
 SECTIONS = (
     "sources",
     "vocabulary",
@@ -239,7 +236,6 @@ class _Loader:
         self.problems: list[str] = []
         self.raw: dict[str, list[tuple[str, Any]]] = {name: [] for name in SECTIONS}
         self.frequency: dict[str, float] = {}
-        self.classifier: TermClassifier | None = None
 
     def problem(self, file: str, entry: str, reason: str) -> None:
         self.problems.append(f"{file}: {entry}: {reason}")
@@ -256,8 +252,8 @@ class _Loader:
     def read_files(self) -> str:
         """Read every file of one consistent snapshot; the fingerprint of their bytes."""
         digest = hashlib.sha256()
-        files, unreadable = snapshot(self.root, self.limits, settle=self.settle, also=(WORD_LIST, CLASSIFIER))
-        if not any(name not in (WORD_LIST, CLASSIFIER) for name, _ in files) and not unreadable:
+        files, unreadable = snapshot(self.root, self.limits, settle=self.settle, also=(WORD_LIST,))
+        if not any(name != WORD_LIST for name, _ in files) and not unreadable:
             self.problem(str(self.root), "-", "no *.yaml files in the knowledge folder")
         for name, reason in unreadable:
             self.problem(name, "-", reason)
@@ -265,8 +261,6 @@ class _Loader:
             digest.update(name.encode() + b"\0" + data + b"\0")
             if name == WORD_LIST:
                 self.frequency = self.read_frequencies(data)
-            elif name == CLASSIFIER:
-                self.classifier = self.read_classifier(data)
             else:
                 self.read_yaml(name, data)
         return digest.hexdigest()
@@ -286,44 +280,6 @@ class _Loader:
                 continue
             frequency.update(dict.fromkeys(words.split(), value))
         return frequency
-
-    def read_classifier(self, data: bytes) -> TermClassifier | None:
-        """Tab-separated lines (comments start with '#'): `classes` and the class names, then a term (or
-        BIAS) and one weight per class on each line."""
-        classes: tuple[str, ...] = ()
-        rows: dict[str, tuple[float, ...]] = {}
-        ok = True
-        for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            name, *cells = line.split("\t")
-            if not classes:
-                if name != "classes" or DECLINE not in cells or len(set(cells)) != len(cells):
-                    reason = f"must start with 'classes' and distinct class names, {DECLINE!r} among them"
-                    self.problem(CLASSIFIER, f"line {number}", reason)
-                    return None
-                classes = tuple(cells)
-                continue
-            try:
-                weights = tuple(float(c) for c in cells)
-            except ValueError:
-                weights = ()
-            if len(weights) != len(classes) or not all(map(math.isfinite, weights)):
-                reason = f"{clip(name, 60)!r} must have {len(classes)} finite weights, one per class"
-                self.problem(CLASSIFIER, f"line {number}", reason)
-                ok = False
-            elif name in rows:
-                self.problem(CLASSIFIER, f"line {number}", f"{clip(name, 60)!r} is listed twice")
-                ok = False
-            else:
-                rows[name] = weights
-        if ok and BIAS not in rows:
-            self.problem(CLASSIFIER, "-", f"has no {BIAS} line" if classes else "is empty")
-            ok = False
-        if not ok:
-            return None
-        bias = rows.pop(BIAS)
-        return TermClassifier(classes, bias, rows)
 
     def read_yaml(self, name: str, data: bytes) -> None:
         try:
@@ -789,7 +745,6 @@ class _Loader:
             ),
             vocabulary=vocabulary,
             decision=decision,
-            classifier=self.classifier,
             conversation=conversation,
             news=news,
             smalltalk=smalltalk,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.core.matching.classifier import TermClassifier
 from bot.core.matching.decision import DecisionModel
 
 TOPICS = ("tariffs", "autos", "agriculture", "participants", "schedule", "news")
@@ -204,7 +203,6 @@ class KnowledgeBase:
     rounds: tuple[TalkRound, ...]
     vocabulary: Vocabulary
     decision: DecisionModel
-    classifier: TermClassifier | None  # None when the folder has no classifier.txt (naive Bayes stands in)
     conversation: Conversation
     news: NewsRules
     smalltalk: tuple[SmallTalk, ...]

@@ -31,8 +31,6 @@ FEATURES = (
     "bayes",  # naive Bayes P(this fact | the question's words) over all examples, gaps and declines
     "exact",  # 1 when the question insists on a detail ('exactly', 'which exact day', 'specifically')
     "perfect",  # 1 when an example of the fact reads exactly as the question (all its concepts, no others)
-    "classifier",  # the term classifier's P(this fact | the question's words) (classifier.py)
-    "classifier_decline",  # the term classifier's P(the articles do not answer this | its words)
 )
 
 

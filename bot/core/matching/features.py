@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from bot.core.matching.classifier import Votes
 from bot.core.matching.index import STRONG_INTENTS, FactIndex, Neighbours
 from bot.core.matching.lexicon import Analysis
 
 PERFECT = 0.999  # an example similarity this high means the same concepts, word for word
 
 
-def candidate_features(
-    index: FactIndex, analysis: Analysis, near: Neighbours, votes: Votes, i: int
-) -> dict[str, float]:
+def candidate_features(index: FactIndex, analysis: Analysis, near: Neighbours, i: int) -> dict[str, float]:
     """Feature values of fact number `i` as the answer to the question (decision.FEATURES, and the raw gap
     and decline similarities, which only count through their lead over the closest example)."""
     example = near.examples.get(i, 0.0)
@@ -39,7 +36,4 @@ def candidate_features(
         "bayes": near.bayes.get(i, 0.0),
         "exact": 1.0 if "details" in near.weights else 0.0,
         "perfect": 1.0 if example >= PERFECT else 0.0,
-        # A fact the classifier was not fitted with (added since) is voted for by naive Bayes instead.
-        "classifier": votes.facts.get(i, near.bayes.get(i, 0.0)),
-        "classifier_decline": votes.decline,
     }
