@@ -32,6 +32,8 @@ FLOORS = {
     "blind11.yaml": (0.90, 0.96),
     "blind12.yaml": (0.82, 0.98),
     "blind13.yaml": (0.85, 0.96),
+    "blind14.yaml": (0.86, 0.98),
+    "blind15.yaml": (0.85, 0.98),
 }
 
 
