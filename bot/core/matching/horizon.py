@@ -71,7 +71,7 @@ class HorizonReader:
         self.now = PhraseSet(conversation.now_phrases)
 
     def _later_dates(self, text: str) -> tuple[bool, bool, str]:
-        """(a later year is named, a later day or month is named, the text without its dates)."""
+        """(a later year is named, a later day or month is named, the text without its days and months)."""
         later_year = any(int(y) > self.horizon.year for y in _YEAR.findall(text))
         days: list[tuple[int, int]] = []
         for regex, month_group, day_of in _DATES if _ANY_MONTH.search(text) else ():
@@ -80,7 +80,7 @@ class HorizonReader:
             text = regex.sub(" ", text)
         horizon = (self.horizon.month, self.horizon.day)
         later_day = any(day > horizon for day in days) or bool(_RELATIVE_LATER.search(text))
-        return later_year, later_day, _YEAR.sub(" ", _RELATIVE_LATER.sub(" ", text))
+        return later_year, later_day, text
 
     def is_later(self, text: str, tokens: Sequence[str] | None = None) -> bool:
         """True for a question about what happened after the horizon ('did they sign a deal in July?').
@@ -93,7 +93,7 @@ class HorizonReader:
             return True
         if not later_day:
             return False
-        words = tokenize(rest)
+        words = tokenize(_YEAR.sub(" ", _RELATIVE_LATER.sub(" ", rest)))  # what is left without dates
         return self.past.occurs(words) and not self.plan.occurs(words)
 
     def asks_now(self, tokens: Sequence[str]) -> bool:
