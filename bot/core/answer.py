@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from bot.core.model import Fact
 
 
+@lru_cache(maxsize=1024)
 def human_date(day: date) -> str:
     """'2 May 2025'."""
     return f"{day.day} {day:%B %Y}"

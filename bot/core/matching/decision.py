@@ -9,6 +9,7 @@ probability and its lead over the runner-up. `scripts/fit_decision.py` fits both
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -62,7 +63,7 @@ class Logistic:
     bias: float
 
     def __call__(self, features: Mapping[str, float]) -> float:
-        z = self.bias + sum(w * features[name] for name, w in self.weights.items())
+        z = self.bias + sum(map(operator.mul, self.weights.values(), map(features.__getitem__, self.weights)))
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from bot.core.matching.phrases import PhraseSet
@@ -32,6 +32,7 @@ _MONTHS = {
     for name in names
 }
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ANY_MONTH = re.compile(rf"\b(?:{_MONTH})\b")  # every date pattern below names a month as a whole word
 _YEAR = re.compile(r"\b(20\d\d)\b")
 # A day of a month ('may 10', '10th of may'); 'may' alone is too often a verb to count.
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH})\b")
@@ -49,6 +50,15 @@ _RELATIVE_LATER = re.compile(
     r"\bnext\s+(?:year|month|summer|autumn|fall|winter)\b|\b(?:this|the)\s+(?:summer|autumn|fall|winter)\b"
 )
 
+# The date patterns, each with its month group and how to read the day, in the order they are taken out.
+_DATES: tuple[tuple[re.Pattern[str], int, Callable[[re.Match[str]], int]], ...] = (
+    (_DAY_MONTH, 2, lambda m: int(m.group(1))),
+    (_MONTH_DAY, 1, lambda m: int(m.group(2))),
+    (_PART_MONTH, 2, lambda m: _PART[m.group(1)]),
+    (_IN_MONTH, 1, lambda m: 1),
+    (_BARE_MONTH, 1, lambda m: 1),
+)
+
 
 class HorizonReader:
     """Reads whether a question asks about a time after the horizon, or about the present."""
@@ -61,22 +71,16 @@ class HorizonReader:
         self.now = PhraseSet(conversation.now_phrases)
 
     def _later_dates(self, text: str) -> tuple[bool, bool, str]:
-        """(a later year is named, a later day or month is named, the text without its dates)."""
+        """(a later year is named, a later day or month is named, the text without its days and months)."""
         later_year = any(int(y) > self.horizon.year for y in _YEAR.findall(text))
         days: list[tuple[int, int]] = []
-        for regex, month_group, day_of in (
-            (_DAY_MONTH, 2, lambda m: int(m.group(1))),
-            (_MONTH_DAY, 1, lambda m: int(m.group(2))),
-            (_PART_MONTH, 2, lambda m: _PART[m.group(1)]),
-            (_IN_MONTH, 1, lambda m: 1),
-            (_BARE_MONTH, 1, lambda m: 1),
-        ):
+        for regex, month_group, day_of in _DATES if _ANY_MONTH.search(text) else ():
             for match in regex.finditer(text):
                 days.append((_MONTHS[match.group(month_group)], day_of(match)))
             text = regex.sub(" ", text)
         horizon = (self.horizon.month, self.horizon.day)
         later_day = any(day > horizon for day in days) or bool(_RELATIVE_LATER.search(text))
-        return later_year, later_day, _YEAR.sub(" ", _RELATIVE_LATER.sub(" ", text))
+        return later_year, later_day, text
 
     def is_later(self, text: str, tokens: Sequence[str] | None = None) -> bool:
         """True for a question about what happened after the horizon ('did they sign a deal in July?').
@@ -89,7 +93,7 @@ class HorizonReader:
             return True
         if not later_day:
             return False
-        words = tokenize(rest)
+        words = tokenize(_YEAR.sub(" ", _RELATIVE_LATER.sub(" ", rest)))  # what is left without dates
         return self.past.occurs(words) and not self.plan.occurs(words)
 
     def asks_now(self, tokens: Sequence[str]) -> bool:

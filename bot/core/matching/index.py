@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from operator import itemgetter
 
 from bot.core.matching.lexicon import Analysis, Lexicon
 from bot.core.model import DeclineGroup, Fact
@@ -85,9 +85,13 @@ class Neighbours:
 
 def _two_best(scores: dict[int, float]) -> tuple[tuple[int, float], tuple[int, float]]:
     """The two highest (key, score) pairs, padded with (-1, 0.0)."""
-    best = heapq.nlargest(2, scores.items(), key=lambda item: item[1])
+    best = sorted(scores.items(), key=itemgetter(1), reverse=True)[:2]  # stable, as heapq.nlargest
     best += [(-1, 0.0)] * (2 - len(best))
     return best[0], best[1]
+
+
+_EXAMPLE, _GAP = DocKind.EXAMPLE, DocKind.GAP
+_NONE: frozenset[int] = frozenset()
 
 
 class FactIndex:
@@ -159,11 +163,22 @@ class FactIndex:
         self.exact = texts
         self._fit_bayes()
         self.posting_sets = {t: frozenset(p) for t, p in self.postings.items()}
+        # Per term with a broader concept: the indexed questions holding that concept but not the term.
+        self.wide_postings = {
+            term: [d for d in self.postings.get(wide, ()) if term not in self.docs[d].terms]
+            for term, wide in self.broader.items()
+        }
+        self.wide_sets = {term: frozenset(p) for term, p in self.wide_postings.items()}
+        # Each indexed question as a flat row (weight, extra, owner, kind) for the similarity loop.
+        self.rows = [(doc.weight, doc.extra, doc.owner, doc.kind) for doc in self.docs]
         body: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for i, strengths in enumerate(self.strengths):
             for term, strength in strengths.items():
                 body[term].append((i, strength))
         self.body = dict(body)
+        # Per term, the facts whose body holds it or (a little weaker) its broader concept, and how strongly.
+        self.reach = {term: self._reach(term) for term in self.body.keys() | self.broader.keys()}
+        self.crowded = frozenset(t for t, p in self.body.items() if len(p) > SCAN_LIMIT)
 
     def _fit_bayes(self) -> None:
         """Naive Bayes over the example questions, one class per fact, Laplace-smoothed and stored sparsely:
@@ -183,25 +198,30 @@ class FactIndex:
             term: {c: math.log(1 + n / BAYES_ALPHA) for c, n in by_fact.items()}
             for term, by_fact in counts.items()
         }
+        self.bayes_evidence = {term: self.specificity(term) for term in self.bayes_lift}
 
     def posterior(self, weights: dict[str, float]) -> dict[int, float]:
         """P(fact | question terms) (uniform prior) for the facts whose examples hold a question term; each
         term's evidence weighs as much as the word is specific. Facts holding none share the rest."""
-        evidence = {t: self.specificity(t) for t in weights if t in self.bayes_lift}
+        known = self.bayes_evidence
+        evidence = {t: known[t] for t in weights if t in known}
         if not evidence:
             return {}
         total = sum(evidence.values())
         scores: dict[int, float] = {}
+        get = scores.get
         for term, weight in evidence.items():
             for c, lift in self.bayes_lift[term].items():
-                scores[c] = scores.get(c, 0.0) + weight * lift
+                scores[c] = get(c, 0.0) + weight * lift
         base = self.bayes_base
         logits = {c: total * base[c] + lift for c, lift in scores.items()}
         top = max(logits.values())
-        unseen = sum(n * math.exp(total * b - top) for b, n in self.bayes_base_counts.items())
-        unseen -= sum(math.exp(total * base[c] - top) for c in logits)
-        norm = sum(math.exp(v - top) for v in logits.values()) + max(unseen, 0.0)
-        return {c: math.exp(v - top) / norm for c, v in logits.items()}
+        unseen_of = {b: math.exp(total * b - top) for b in self.bayes_base_counts}  # per distinct base
+        unseen = sum(n * unseen_of[b] for b, n in self.bayes_base_counts.items())
+        unseen -= sum(unseen_of[base[c]] for c in logits)
+        shifted = {c: math.exp(v - top) for c, v in logits.items()}
+        norm = sum(shifted.values()) + max(unseen, 0.0)
+        return {c: value / norm for c, value in shifted.items()}
 
     def question_terms(self, text: str) -> frozenset[str]:
         """The terms a question is matched by: its concepts and the strong intents it asks."""
@@ -302,98 +322,97 @@ class FactIndex:
         total = sum(weights.values())
         unknown = sum(w for t, w in weights.items() if t not in self.idf)
         off_topic = sum(w for t, w in weights.items() if t not in self.on_topic and not t.startswith("?"))
-        shared = self._shared(weights, total)
+        order = sorted(weights, key=weights.__getitem__, reverse=True)  # heaviest first
         examples: dict[int, float] = {}
-        example_text: dict[int, str] = {}
-        recall: dict[int, float] = {}
-        precision: dict[int, float] = {}
+        closest: dict[int, tuple[int, float]] = {}  # per fact: its closest example, and the weight shared
         gaps: dict[int, float] = {}
         decline, decline_group = 0.0, None
-        docs, floor = self.docs, SIMILARITY_FLOOR * total
-        for d, common in shared.items():
+        rows, floor = self.rows, SIMILARITY_FLOOR * total
+        for d, common in self._shared(weights, order, total).items():
             if common < floor:
                 continue  # cannot reach the floor whatever the question's other words
-            doc = docs[d]
-            extra = doc.weight - common
-            similarity = common / (total + doc.extra * extra) if extra > 0 else common / total
-            owner = doc.owner
-            if doc.kind is DocKind.EXAMPLE:
+            weight, extra_share, owner, kind = rows[d]
+            extra = weight - common
+            similarity = common / (total + extra_share * extra) if extra > 0 else common / total
+            if kind is _EXAMPLE:
                 if similarity > examples.get(owner, 0.0):
                     examples[owner] = similarity
-                    example_text[owner] = doc.text
-                    recall[owner] = common / total
-                    precision[owner] = min(common / doc.weight, 1.0)
-            elif doc.kind is DocKind.GAP:
+                    closest[owner] = d, common
+            elif kind is _GAP:
                 if similarity > gaps.get(owner, 0.0):
                     gaps[owner] = similarity
             elif similarity > decline:
                 decline, decline_group = similarity, owner
+        topical = {t: w for t, w in weights.items() if not t.startswith("?")}
         return Neighbours(
             weights,
             total,
             unknown,
             examples,
-            example_text,
+            {owner: self.docs[d].text for owner, (d, _) in closest.items()},
             off_topic / total if total else 1.0,
-            recall,
-            precision,
+            {owner: common / total for owner, (_, common) in closest.items()},
+            {owner: min(common / rows[d][0], 1.0) for owner, (d, common) in closest.items()},
             gaps,
             decline,
             decline_group,
-            self._coverage({t: w for t, w in weights.items() if not t.startswith("?")}),
+            self._coverage(topical, [t for t in order if t in topical]),
             _two_best(examples),
             self.posterior(weights),
         )
 
-    def _shared(self, weights: dict[str, float], total: float) -> dict[int, float]:
-        """Per indexed question, the weight it shares with the question (max-score pruning: once the terms
-        still to come weigh too little for an unseen question to reach SIMILARITY_FLOOR, common terms only
-        add to questions already found)."""
+    def _shared(self, weights: dict[str, float], order: list[str], total: float) -> dict[int, float]:
+        """Per indexed question, the weight it shares with the question, terms taken in `order` (heaviest
+        first; max-score pruning: once the terms still to come weigh too little for an unseen question to
+        reach SIMILARITY_FLOOR, common terms only add to questions already found)."""
         shared: dict[int, float] = {}
         remaining = total
-        for term in sorted(weights, key=weights.__getitem__, reverse=True):
+        for term in order:
             weight = weights[term]
+            steps = [(self.postings.get(term, ()), self.posting_sets.get(term, _NONE), weight)]
+            if term in self.wide_postings:  # its broader concept, in questions lacking the term itself
+                steps.append((self.wide_postings[term], self.wide_sets[term], BROADER * weight))
             found = remaining >= SIMILARITY_FLOOR * total
-            self._add(shared, term, weight, found)
-            wide = self.broader.get(term)
-            if wide:
-                self._add(shared, wide, BROADER * weight, found, unless=term)
+            for postings, holders, add in steps:
+                if not found:  # only questions already found
+                    held = (
+                        holders.intersection(shared)
+                        if len(shared) < len(holders)
+                        else shared.keys() & holders
+                    )
+                    for d in held:
+                        shared[d] += add
+                elif shared:
+                    get = shared.get
+                    for d in postings:
+                        shared[d] = get(d, 0.0) + add
+                else:
+                    shared = dict.fromkeys(postings, add)
             remaining -= weight
         return shared
 
-    def _add(self, shared: dict[int, float], term: str, weight: float, found: bool, unless: str = "") -> None:
-        """Add a term's weight to the questions holding it (only those already in `shared` unless `found`)."""
-        postings = self.postings.get(term, ())
-        if not found:
-            if len(shared) < len(postings):
-                holders = self.posting_sets[term]
-                postings = [d for d in shared if d in holders]
-            else:
-                postings = [d for d in postings if d in shared]
-        if unless:
-            postings = [d for d in postings if unless not in self.docs[d].terms]
-        get = shared.get
-        for d in postings:
-            shared[d] = get(d, 0.0) + weight
+    def _reach(self, term: str) -> tuple[tuple[int, float], ...]:
+        """The facts whose body holds a term, or (a little weaker) its broader concept, with the strength."""
+        found = dict(self.body.get(term, ()))
+        wide = self.broader.get(term)
+        for i, strength in self.body.get(wide, ()) if wide else ():
+            found[i] = max(found.get(i, 0.0), BROADER * strength)
+        return tuple(found.items())
 
-    def _coverage(self, weights: dict[str, float]) -> dict[int, float]:
-        """Share of the question's weight each fact's body holds (rarest terms first, common ones bounded)."""
+    def _coverage(self, weights: dict[str, float], order: list[str]) -> dict[int, float]:
+        """Share of the question's weight each fact's body holds, terms taken in `order` (rarest first,
+        common ones bounded)."""
         total = sum(weights.values())
         if not total:
             return {}
         matched: dict[int, float] = defaultdict(float)
-        for term in sorted(weights, key=weights.__getitem__, reverse=True):
+        for term in order:
             weight = weights[term]
-            postings = self.body.get(term, ())
-            wide = self.broader.get(term)
-            if matched and len(postings) > SCAN_LIMIT:
+            if matched and term in self.crowded:
                 for i in matched:
                     matched[i] += weight * self.strength(i, term)
                 continue
-            found = dict(postings)
-            for i, strength in self.body.get(wide, ()) if wide else ():
-                found[i] = max(found.get(i, 0.0), BROADER * strength)
-            for i, strength in found.items():
+            for i, strength in self.reach.get(term, ()):
                 matched[i] += weight * strength
         return {i: value / total for i, value in matched.items()}
 

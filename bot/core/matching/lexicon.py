@@ -74,6 +74,12 @@ class Lexicon:
             tokens = tokenize(phrase)
             if len(tokens) > 1:
                 self.phrases.setdefault(tuple(stem(t) for t in tokens), _FILLER)
+        # The lengths of the phrases starting with each stem, longest first (most words start none).
+        sizes: dict[str, set[int]] = defaultdict(set)
+        for words in self.phrases:
+            if len(words) <= MAX_PHRASE:
+                sizes[words[0]].add(len(words))
+        self.phrase_sizes = {first: sorted(found, reverse=True) for first, found in sizes.items()}
         self.ignored = frozenset(vocabulary.stopwords | vocabulary.generic)
         self.ignored_stems = frozenset(stem(w) for w in self.ignored)
         self.intents: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)  # by first word
@@ -183,7 +189,7 @@ class Lexicon:
 
     def _spelled(self, tokens: list[str]) -> list[str]:
         """Chat spellings replaced by the words they stand for ('abt' -> 'about')."""
-        if not any(t in self.spellings for t in tokens):
+        if self.spellings.keys().isdisjoint(tokens):
             return tokens
         return [word for t in tokens for word in self.spellings.get(t, (t,))]
 
@@ -215,8 +221,8 @@ class Lexicon:
         in_phrase: set[int] = set()
         i = 0
         while i < len(tokens):
-            for size in range(min(MAX_PHRASE, len(tokens) - i), 1, -1):
-                concept = self.phrases.get(tuple(stems_[i : i + size]))
+            for size in self.phrase_sizes.get(stems_[i], ()):
+                concept = self.phrases.get(tuple(stems_[i : i + size])) if i + size <= len(tokens) else None
                 if concept is not None:
                     if concept is not _FILLER:
                         terms.append(concept)

@@ -27,7 +27,9 @@ class PhraseSet:
 
     def matches(self, tokens: Sequence[str]) -> list[tuple[int, int, str]]:
         """Non-overlapping (start, end, label) of phrases, left to right, longest first."""
-        found = []
+        found: list[tuple[int, int, str]] = []
+        if self._by_first.keys().isdisjoint(tokens):
+            return found  # no phrase starts with any of the words (most messages)
         i = 0
         while i < len(tokens):
             for run, label in self._by_first.get(tokens[i], ()):

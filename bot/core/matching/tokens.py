@@ -14,6 +14,7 @@ _CONTRACTIONS = (
     (re.compile(r"'(s|re|ve|ll|d|m)\b"), ""),
 )
 _PERCENT = re.compile(r"%")
+_DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAY_MONTH = re.compile(rf"\b([0-3]?\d)(?:st|nd|rd|th)?\s+({_MONTHS})\b")
@@ -21,16 +22,27 @@ _MONTH_DAY = re.compile(rf"\b({_MONTHS})\s+([0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*(?:
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case word tokens: mentions and links dropped, 'US' kept apart from 'us', '%' as 'percent'."""
-    text = _MENTION.sub(" ", text)
-    text = _URL.sub(" ", text)
-    text = _US.sub(" usa ", text)
-    text = _APOSTROPHES.sub("'", text).lower()
-    for pattern, replacement in _CONTRACTIONS:
-        text = pattern.sub(replacement, text)
-    text = _DAY_MONTH.sub(r"\2 \2\1", text)  # '2 may' -> 'may may2'
-    text = _MONTH_DAY.sub(r"\1 \1\2", text)  # 'april 16' -> 'april april16'
-    text = _PERCENT.sub(" percent ", text)
+    """Lower-case word tokens: mentions and links dropped, 'US' kept apart from 'us', '%' as 'percent'.
+
+    Each rewrite runs only when the text holds the character its pattern cannot match without.
+    """
+    if "<" in text or "@" in text:
+        text = _MENTION.sub(" ", text)
+    if "://" in text or "www." in text:
+        text = _URL.sub(" ", text)
+    if "U" in text:
+        text = _US.sub(" usa ", text)
+    if not text.isascii() or "`" in text:
+        text = _APOSTROPHES.sub("'", text)
+    text = text.lower()
+    if "'" in text:
+        for pattern, replacement in _CONTRACTIONS:
+            text = pattern.sub(replacement, text)
+    if _DIGIT.search(text):
+        text = _DAY_MONTH.sub(r"\2 \2\1", text)  # '2 may' -> 'may may2'
+        text = _MONTH_DAY.sub(r"\1 \1\2", text)  # 'april 16' -> 'april april16'
+    if "%" in text:
+        text = _PERCENT.sub(" percent ", text)
     return _WORD.findall(text)
 
 
