@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from operator import itemgetter
 
 from bot.core.matching.lexicon import Analysis, Lexicon
 from bot.core.model import DeclineGroup, Fact
@@ -85,7 +85,7 @@ class Neighbours:
 
 def _two_best(scores: dict[int, float]) -> tuple[tuple[int, float], tuple[int, float]]:
     """The two highest (key, score) pairs, padded with (-1, 0.0)."""
-    best = sorted(scores.items(), key=itemgetter(1), reverse=True)[:2]  # stable, as heapq.nlargest
+    best = sorted(scores.items(), key=operator.itemgetter(1), reverse=True)[:2]  # stable, as heapq.nlargest
     best += [(-1, 0.0)] * (2 - len(best))
     return best[0], best[1]
 
@@ -301,6 +301,10 @@ class FactIndex:
         """True when some fact, example or decline group holds the term."""
         return term in self.idf
 
+    def knows_any(self, terms: Iterable[str]) -> bool:
+        """True when some fact, example or decline group holds one of the terms."""
+        return not self.idf.keys().isdisjoint(terms)
+
     def term_weights(self, analysis: Analysis) -> dict[str, float]:
         """Each question term's weight: its idf, or for a word nothing holds, less the more ordinary it is."""
         weights = {}
@@ -416,22 +420,28 @@ class FactIndex:
                 matched[i] += weight * strength
         return {i: value / total for i, value in matched.items()}
 
-    def subject_named(self, i: int, analysis: Analysis) -> float:
+    def named_subjects(self, analysis: Analysis) -> frozenset[str]:
+        """The subjects (people, tariff rates) a question names."""
+        return frozenset(t for t in analysis.terms if t in self.subject_ids)
+
+    def subject_named(self, i: int, named: frozenset[str]) -> float:
         """For a fact about a subject (a person, a tariff rate): 1 when the question names it alone, 0 when
-        it names another subject instead; 0.5 when it names none or several, or the fact has no subject."""
+        it names another subject instead; 0.5 when it names none or several, or the fact has no subject.
+        `named`: the subjects the question names (named_subjects)."""
         subject = self.subjects[i]
         if subject is None:
             return 0.5
-        named = {t for t in analysis.terms if t in self.subject_ids}
         if subject in named:
             return 1.0 if len(named) == 1 else 0.5  # 'who is greer and who is lutnick': not Greer alone
         return 0.0 if named else 0.5
 
     def holds(self, i: int, weights: dict[str, float], total: float) -> float:
         """Share of the question's weight fact i holds anywhere (its body or any of its examples)."""
-        held = sum(w for t, w in weights.items() if t in self.fact_terms[i] or t.startswith("?"))
+        terms = self.fact_terms[i]
+        held = sum([w for t, w in weights.items() if t in terms or t.startswith("?")])
         return held / total if total else 0.0
 
-    def names_missing(self, i: int, analysis: Analysis) -> bool:
-        """True when the question names a person or third country that fact i never mentions."""
-        return any(t in self.entities and self.strength(i, t) == 0.0 for t in analysis.terms)
+    def names_missing(self, i: int, entities: Iterable[str]) -> bool:
+        """True when the question names a person or third country (`entities`, those of its terms in
+        self.entities) that fact i never mentions."""
+        return any(self.strength(i, t) == 0.0 for t in entities)
