@@ -198,30 +198,41 @@ class FactIndex:
             term: {c: math.log(1 + n / BAYES_ALPHA) for c, n in by_fact.items()}
             for term, by_fact in counts.items()
         }
+        # What the posterior reads per question, worked out here: each term's evidence weight, and its lift
+        # scaled by it; the distinct bases, how many facts have each, and which one each fact has.
         self.bayes_evidence = {term: self.specificity(term) for term in self.bayes_lift}
+        self.bayes_scaled = {
+            term: {c: self.bayes_evidence[term] * lift for c, lift in by_fact.items()}
+            for term, by_fact in self.bayes_lift.items()
+        }
+        self.bayes_bases = tuple(self.bayes_base_counts)
+        self.bayes_base_sizes = tuple(self.bayes_base_counts.values())
+        slot = {b: k for k, b in enumerate(self.bayes_bases)}
+        self.bayes_base_slot = [slot[b] for b in self.bayes_base]
 
     def posterior(self, weights: dict[str, float]) -> dict[int, float]:
         """P(fact | question terms) (uniform prior) for the facts whose examples hold a question term; each
         term's evidence weighs as much as the word is specific. Facts holding none share the rest."""
         known = self.bayes_evidence
-        evidence = {t: known[t] for t in weights if t in known}
+        evidence = [t for t in weights if t in known]
         if not evidence:
             return {}
-        total = sum(evidence.values())
-        scores: dict[int, float] = {}
+        total = sum([known[t] for t in evidence])
+        scores = dict(self.bayes_scaled[evidence[0]])
         get = scores.get
-        for term, weight in evidence.items():
-            for c, lift in self.bayes_lift[term].items():
-                scores[c] = get(c, 0.0) + weight * lift
+        for term in evidence[1:]:
+            for c, lift in self.bayes_scaled[term].items():
+                scores[c] = get(c, 0.0) + lift
         base = self.bayes_base
         logits = {c: total * base[c] + lift for c, lift in scores.items()}
         top = max(logits.values())
-        unseen_of = {b: math.exp(total * b - top) for b in self.bayes_base_counts}  # per distinct base
-        unseen = sum(n * unseen_of[b] for b, n in self.bayes_base_counts.items())
-        unseen -= sum(unseen_of[base[c]] for c in logits)
-        shifted = {c: math.exp(v - top) for c, v in logits.items()}
-        norm = sum(shifted.values()) + max(unseen, 0.0)
-        return {c: value / norm for c, value in shifted.items()}
+        shares = [math.exp(total * b - top) for b in self.bayes_bases]  # one per distinct base
+        unseen = sum(map(operator.mul, self.bayes_base_sizes, shares))
+        slot = self.bayes_base_slot
+        unseen -= sum([shares[slot[c]] for c in logits])
+        shifted = [math.exp(v - top) for v in logits.values()]
+        norm = sum(shifted) + max(unseen, 0.0)
+        return dict(zip(logits, [value / norm for value in shifted], strict=True))
 
     def question_terms(self, text: str) -> frozenset[str]:
         """The terms a question is matched by: its concepts and the strong intents it asks."""
