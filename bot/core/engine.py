@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.core.answer import Answer, Kind
 from bot.core.matching.decision import DecisionModel, Verdict
-from bot.core.matching.features import candidate_features
+from bot.core.matching.features import FeatureReader
 from bot.core.matching.horizon import HorizonReader
 from bot.core.matching.index import Doc, DocKind, FactIndex, Neighbours
 from bot.core.matching.intake import is_not_a_question, strip_numbering
@@ -101,15 +101,15 @@ class Engine:
             said = self.replies.smalltalk(talk)
             return Reading(question, text, self._say(question, Kind.SMALLTALK, said, smalltalk=talk.id))
         analysis = self.lexicon.analyse_tokens(tokens)
-        if not any(self.index.is_known(t) for t in analysis.terms):
+        if not self.index.knows_any(analysis.terms):
             said = self.replies.off_topic()
             return Reading(question, text, self._say(question, Kind.DECLINE, said, noise=not analysis.terms))
         near = self.index.neighbours(analysis)
-        pool = set(near.examples) | set(near.coverage)
-        top = sorted(pool, key=lambda i: (-(near.examples.get(i, 0.0) + near.coverage.get(i, 0.0)), i))
-        features = tuple(
-            (self.index.facts[i], candidate_features(self.index, analysis, near, i)) for i in top[:CANDIDATES]
-        )
+        examples, coverage = near.examples, near.coverage
+        score = {i: examples.get(i, 0.0) + coverage.get(i, 0.0) for i in examples.keys() | coverage.keys()}
+        top = sorted(sorted(score), key=score.__getitem__, reverse=True)  # best first, then by number
+        features_of = FeatureReader(self.index, analysis, near)
+        features = tuple((self.index.facts[i], features_of(i)) for i in top[:CANDIDATES])
         reading = Reading(question, text, None, analysis, near, features, self.horizon.asks_now(tokens))
         if self.horizon.is_later(text, tokens):
             candidates = self.candidates(reading)
@@ -184,9 +184,7 @@ class Engine:
             and curated.kind is DocKind.DECLINE
             and self.kb.declines[curated.owner].reason == "later"
         )
-        if later or (
-            reading.neighbours is not None and self._later_neighbour(reading.neighbours)
-        ):
+        if later or (reading.neighbours is not None and self._later_neighbour(reading.neighbours)):
             return self._horizon(reading, candidates, confidence)
         nearby = self._suggestions(candidates)
         if curated is not None and curated.kind is DocKind.GAP:  # the fact it is a near miss of comes first

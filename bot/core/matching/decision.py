@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 # The features, in the order the fit script and decision.yaml list them.
 FEATURES = (
@@ -61,9 +62,20 @@ class Logistic:
 
     weights: Mapping[str, float]
     bias: float
+    # The weights in order, and what picks the features in that order in one call (see __post_init__).
+    _terms: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    _pick: Callable[[Mapping[str, float]], Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Fix the order of the sum: that of `weights`."""
+        names = tuple(self.weights)
+        object.__setattr__(self, "_terms", tuple(self.weights.values()))
+        # One name more than needed, so that itemgetter returns a tuple even for one name (map stops at the
+        # last weight); with no weights nothing is picked.
+        object.__setattr__(self, "_pick", operator.itemgetter(*names, names[0]) if names else tuple)
 
     def __call__(self, features: Mapping[str, float]) -> float:
-        z = self.bias + sum(map(operator.mul, self.weights.values(), map(features.__getitem__, self.weights)))
+        z = self.bias + sum(map(operator.mul, self._terms, self._pick(features)))
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
 

@@ -49,6 +49,8 @@ _BARE_MONTH = re.compile(r"\b(june|july|august|september|october|november|decemb
 _RELATIVE_LATER = re.compile(
     r"\bnext\s+(?:year|month|summer|autumn|fall|winter)\b|\b(?:this|the)\s+(?:summer|autumn|fall|winter)\b"
 )
+# Every pattern above needs one of these whole words: most questions name none, and skip them all.
+_TIME_WORD = re.compile(rf"\b(?:20\d\d|year|month|summer|autumn|fall|winter|{_MONTH})\b")
 
 # The date patterns, each with its month group and how to read the day, in the order they are taken out.
 _DATES: tuple[tuple[re.Pattern[str], int, Callable[[re.Match[str]], int]], ...] = (
@@ -72,6 +74,8 @@ class HorizonReader:
 
     def _later_dates(self, text: str) -> tuple[bool, bool, str]:
         """(a later year is named, a later day or month is named, the text without its days and months)."""
+        if not _TIME_WORD.search(text):
+            return False, False, text
         later_year = any(int(y) > self.horizon.year for y in _YEAR.findall(text))
         days: list[tuple[int, int]] = []
         for regex, month_group, day_of in _DATES if _ANY_MONTH.search(text) else ():

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from operator import itemgetter
 
 from bot.core.matching.lexicon import Analysis, Lexicon
 from bot.core.model import DeclineGroup, Fact
@@ -85,7 +85,7 @@ class Neighbours:
 
 def _two_best(scores: dict[int, float]) -> tuple[tuple[int, float], tuple[int, float]]:
     """The two highest (key, score) pairs, padded with (-1, 0.0)."""
-    best = sorted(scores.items(), key=itemgetter(1), reverse=True)[:2]  # stable, as heapq.nlargest
+    best = sorted(scores.items(), key=operator.itemgetter(1), reverse=True)[:2]  # stable, as heapq.nlargest
     best += [(-1, 0.0)] * (2 - len(best))
     return best[0], best[1]
 
@@ -198,30 +198,41 @@ class FactIndex:
             term: {c: math.log(1 + n / BAYES_ALPHA) for c, n in by_fact.items()}
             for term, by_fact in counts.items()
         }
+        # What the posterior reads per question, worked out here: each term's evidence weight, and its lift
+        # scaled by it; the distinct bases, how many facts have each, and which one each fact has.
         self.bayes_evidence = {term: self.specificity(term) for term in self.bayes_lift}
+        self.bayes_scaled = {
+            term: {c: self.bayes_evidence[term] * lift for c, lift in by_fact.items()}
+            for term, by_fact in self.bayes_lift.items()
+        }
+        self.bayes_bases = tuple(self.bayes_base_counts)
+        self.bayes_base_sizes = tuple(self.bayes_base_counts.values())
+        slot = {b: k for k, b in enumerate(self.bayes_bases)}
+        self.bayes_base_slot = [slot[b] for b in self.bayes_base]
 
     def posterior(self, weights: dict[str, float]) -> dict[int, float]:
         """P(fact | question terms) (uniform prior) for the facts whose examples hold a question term; each
         term's evidence weighs as much as the word is specific. Facts holding none share the rest."""
         known = self.bayes_evidence
-        evidence = {t: known[t] for t in weights if t in known}
+        evidence = [t for t in weights if t in known]
         if not evidence:
             return {}
-        total = sum(evidence.values())
-        scores: dict[int, float] = {}
+        total = sum([known[t] for t in evidence])
+        scores = dict(self.bayes_scaled[evidence[0]])
         get = scores.get
-        for term, weight in evidence.items():
-            for c, lift in self.bayes_lift[term].items():
-                scores[c] = get(c, 0.0) + weight * lift
+        for term in evidence[1:]:
+            for c, lift in self.bayes_scaled[term].items():
+                scores[c] = get(c, 0.0) + lift
         base = self.bayes_base
         logits = {c: total * base[c] + lift for c, lift in scores.items()}
         top = max(logits.values())
-        unseen_of = {b: math.exp(total * b - top) for b in self.bayes_base_counts}  # per distinct base
-        unseen = sum(n * unseen_of[b] for b, n in self.bayes_base_counts.items())
-        unseen -= sum(unseen_of[base[c]] for c in logits)
-        shifted = {c: math.exp(v - top) for c, v in logits.items()}
-        norm = sum(shifted.values()) + max(unseen, 0.0)
-        return {c: value / norm for c, value in shifted.items()}
+        shares = [math.exp(total * b - top) for b in self.bayes_bases]  # one per distinct base
+        unseen = sum(map(operator.mul, self.bayes_base_sizes, shares))
+        slot = self.bayes_base_slot
+        unseen -= sum([shares[slot[c]] for c in logits])
+        shifted = [math.exp(v - top) for v in logits.values()]
+        norm = sum(shifted) + max(unseen, 0.0)
+        return dict(zip(logits, [value / norm for value in shifted], strict=True))
 
     def question_terms(self, text: str) -> frozenset[str]:
         """The terms a question is matched by: its concepts and the strong intents it asks."""
@@ -300,6 +311,10 @@ class FactIndex:
     def is_known(self, term: str) -> bool:
         """True when some fact, example or decline group holds the term."""
         return term in self.idf
+
+    def knows_any(self, terms: Iterable[str]) -> bool:
+        """True when some fact, example or decline group holds one of the terms."""
+        return not self.idf.keys().isdisjoint(terms)
 
     def term_weights(self, analysis: Analysis) -> dict[str, float]:
         """Each question term's weight: its idf, or for a word nothing holds, less the more ordinary it is."""
@@ -416,22 +431,28 @@ class FactIndex:
                 matched[i] += weight * strength
         return {i: value / total for i, value in matched.items()}
 
-    def subject_named(self, i: int, analysis: Analysis) -> float:
+    def named_subjects(self, analysis: Analysis) -> frozenset[str]:
+        """The subjects (people, tariff rates) a question names."""
+        return frozenset(t for t in analysis.terms if t in self.subject_ids)
+
+    def subject_named(self, i: int, named: frozenset[str]) -> float:
         """For a fact about a subject (a person, a tariff rate): 1 when the question names it alone, 0 when
-        it names another subject instead; 0.5 when it names none or several, or the fact has no subject."""
+        it names another subject instead; 0.5 when it names none or several, or the fact has no subject.
+        `named`: the subjects the question names (named_subjects)."""
         subject = self.subjects[i]
         if subject is None:
             return 0.5
-        named = {t for t in analysis.terms if t in self.subject_ids}
         if subject in named:
             return 1.0 if len(named) == 1 else 0.5  # 'who is greer and who is lutnick': not Greer alone
         return 0.0 if named else 0.5
 
     def holds(self, i: int, weights: dict[str, float], total: float) -> float:
         """Share of the question's weight fact i holds anywhere (its body or any of its examples)."""
-        held = sum(w for t, w in weights.items() if t in self.fact_terms[i] or t.startswith("?"))
+        terms = self.fact_terms[i]
+        held = sum([w for t, w in weights.items() if t in terms or t.startswith("?")])
         return held / total if total else 0.0
 
-    def names_missing(self, i: int, analysis: Analysis) -> bool:
-        """True when the question names a person or third country that fact i never mentions."""
-        return any(t in self.entities and self.strength(i, t) == 0.0 for t in analysis.terms)
+    def names_missing(self, i: int, entities: Iterable[str]) -> bool:
+        """True when the question names a person or third country (`entities`, those of its terms in
+        self.entities) that fact i never mentions."""
+        return any(self.strength(i, t) == 0.0 for t in entities)

@@ -47,4 +47,4 @@ class PhraseSet:
 
     def occurs(self, tokens: Sequence[str]) -> bool:
         """True when any phrase occurs."""
-        return bool(self.spans(tokens))
+        return bool(self.matches(tokens))
