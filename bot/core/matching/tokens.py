@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -46,6 +47,7 @@ def tokenize(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@lru_cache(maxsize=8192)  # chat reuses few words: most are stemmed again and again
 def stem(word: str) -> str:
     """Strip common English inflections (plural, -ed, -ing) so 'tariffs' meets 'tariff'."""
     if len(word) <= 3 or word.isdigit():
