@@ -26,13 +26,13 @@ def clean_user_text(text: str, limit: int) -> str:
     text = unicodedata.normalize("NFKC", text[: limit * 4])
     if not text.isprintable():  # rare: most messages are plain text
         text = "".join(ch if ch.isprintable() else " " for ch in text)
-    return _SPACE.sub(" ", text).strip()[:limit]
+    return " ".join(text.split())[:limit]  # split() cuts at the whitespace `\s` matches: as _SPACE + strip
 
 
 def normalise_question(text: str, limit: int = 500) -> str:
     """Lower-case, punctuation-free, single-spaced text: the key under which identical questions meet."""
     text = clean_user_text(text, limit).lower()
-    return _SPACE.sub(" ", _PUNCT.sub(" ", text)).strip()
+    return " ".join(_PUNCT.sub(" ", text).split())
 # --- outside text (questions echoed back, feed items) made inert before the bot posts it ---------
 
 # Control, format (bidi overrides and isolates, zero-width characters...), surrogate, private-use and
