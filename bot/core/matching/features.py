@@ -50,8 +50,3 @@ class FeatureReader:
             "exact": self.exact,
             "perfect": 1.0 if example >= PERFECT else 0.0,
         }
-
-
-def candidate_features(index: FactIndex, analysis: Analysis, near: Neighbours, i: int) -> dict[str, float]:
-    """Feature values of fact number `i` as the answer to the question (see FeatureReader)."""
-    return FeatureReader(index, analysis, near)(i)

@@ -193,20 +193,20 @@ class FactIndex:
                 totals[doc.owner] += len(doc.terms)
         vocabulary = len(self.idf) + 1
         self.bayes_base = [math.log(BAYES_ALPHA / (total + BAYES_ALPHA * vocabulary)) for total in totals]
-        self.bayes_base_counts = Counter(self.bayes_base)  # facts of equal size share a base: few distinct
-        self.bayes_lift = {
+        base_counts = Counter(self.bayes_base)  # facts of equal size share a base: few distinct
+        lift = {
             term: {c: math.log(1 + n / BAYES_ALPHA) for c, n in by_fact.items()}
             for term, by_fact in counts.items()
         }
         # What the posterior reads per question, worked out here: each term's evidence weight, and its lift
         # scaled by it; the distinct bases, how many facts have each, and which one each fact has.
-        self.bayes_evidence = {term: self.specificity(term) for term in self.bayes_lift}
+        self.bayes_evidence = {term: self.specificity(term) for term in lift}
         self.bayes_scaled = {
-            term: {c: self.bayes_evidence[term] * lift for c, lift in by_fact.items()}
-            for term, by_fact in self.bayes_lift.items()
+            term: {c: self.bayes_evidence[term] * value for c, value in by_fact.items()}
+            for term, by_fact in lift.items()
         }
-        self.bayes_bases = tuple(self.bayes_base_counts)
-        self.bayes_base_sizes = tuple(self.bayes_base_counts.values())
+        self.bayes_bases = tuple(base_counts)
+        self.bayes_base_sizes = tuple(base_counts.values())
         slot = {b: k for k, b in enumerate(self.bayes_bases)}
         self.bayes_base_slot = [slot[b] for b in self.bayes_base]
 
@@ -307,10 +307,6 @@ class FactIndex:
                     f"{twin.text!r} of {fact_id} ({', '.join(sorted(doc.terms))})"
                 )
         return problems
-
-    def is_known(self, term: str) -> bool:
-        """True when some fact, example or decline group holds the term."""
-        return term in self.idf
 
     def knows_any(self, terms: Iterable[str]) -> bool:
         """True when some fact, example or decline group holds one of the terms."""

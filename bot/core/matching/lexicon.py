@@ -179,7 +179,6 @@ class Lexicon:
             cost = 0.5 if _DOUBLES.sub(r"\1", word) == _DOUBLES.sub(r"\1", token) else float(distance)
             if token[-1] == "z" and word == token[:-1] + "s":
                 cost = 0.5  # the chat plural: 'carz', 'dealz'
-
             if cost > 1 and (size < 6 or fuzz.ratio(word, token) < 75):
                 continue
             key = (cost, word not in self._known, -fuzz.ratio(word, token), word)

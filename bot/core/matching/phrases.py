@@ -41,10 +41,6 @@ class PhraseSet:
                 i += 1
         return found
 
-    def spans(self, tokens: Sequence[str]) -> list[tuple[int, int]]:
-        """Non-overlapping (start, end) spans of phrases, left to right, longest first."""
-        return [(start, end) for start, end, _ in self.matches(tokens)]
-
     def occurs(self, tokens: Sequence[str]) -> bool:
         """True when any phrase occurs."""
         return bool(self.matches(tokens))
