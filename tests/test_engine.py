@@ -123,8 +123,7 @@ def test_decline_questions_are_never_answered(kb: KnowledgeBase, engine: Engine)
     ],
 )
 def test_plain_questions_find_their_fact(engine: Engine, question: str, fact_id: str) -> None:
-    answer = engine.ask(question)
-    assert answer.kind is Kind.ANSWER and answer.fact is not None and answer.fact.id == fact_id, answer.reply
+    _assert_answered_by(engine, question, fact_id)
 
 
 @pytest.mark.parametrize(
@@ -139,6 +138,10 @@ def test_plain_questions_find_their_fact(engine: Engine, question: str, fact_id:
     ],
 )
 def test_chat_fillers_and_spellings_carry_no_topic(engine: Engine, question: str, fact_id: str) -> None:
+    _assert_answered_by(engine, question, fact_id)
+
+
+def _assert_answered_by(engine: Engine, question: str, fact_id: str) -> None:
     answer = engine.ask(question)
     assert answer.kind is Kind.ANSWER and answer.fact is not None and answer.fact.id == fact_id, answer.reply
 

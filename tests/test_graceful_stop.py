@@ -33,10 +33,12 @@ def env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(PROJECT_DIR), "DISCORD_TOKEN": TOKEN, **extra}
 
 
-def start_run(config: Path, base: str, log: Path, prefix: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
+def start_run(
+    config: Path, base: str, log: Path, prefix: tuple[str, ...] = (), **extra_env: str
+) -> subprocess.Popen[bytes]:
     """`tariffbot --config CONFIG run` against the fake Discord at `base`."""
     return subprocess.Popen([*prefix, sys.executable, "-m", "tests.run_child", base, "--config", str(config),
-                             "run"], cwd=PROJECT_DIR, env=env(), stdout=subprocess.DEVNULL,
+                             "run"], cwd=PROJECT_DIR, env=env(**extra_env), stdout=subprocess.DEVNULL,
                             stderr=log.open("w", encoding="utf-8"))
 
 
@@ -67,6 +69,23 @@ async def stopped_in(process: subprocess.Popen[bytes], sig: int, pid: int | None
     return code, time.monotonic() - start
 
 
+async def stopped_once_connected(
+    process: subprocess.Popen[bytes],
+    database: Path,
+    log: Path,
+    sig: int,
+    pid: int | None = None,
+    settle: float = 0.0,
+) -> tuple[int, float]:
+    """Wait until the bot is connected (and `settle` seconds more), then send `sig`: (exit code, seconds it
+    took)."""
+    await wait_for(lambda: connected(database) or process.poll() is not None, what="the bot to connect")
+    if process.poll() is not None:  # it exited instead: its log says why
+        raise AssertionError(await asyncio.to_thread(log.read_text))
+    await asyncio.sleep(settle)
+    return await stopped_in(process, sig, pid)
+
+
 def closed_cleanly(database: Path) -> bool:
     """The last connection closed the WAL database properly: its -wal and -shm files are gone."""
     return not Path(f"{database}-wal").exists() and not Path(f"{database}-shm").exists()
@@ -80,9 +99,7 @@ async def test_run_stops_on_a_signal_within_2_s(tmp_path: Path, sig: int) -> Non
     log = tmp_path / "run.log"
     process = start_run(config, fake.base, log)
     try:
-        await wait_for(lambda: connected(database) or process.poll() is not None, what="the bot to connect")
-        assert process.poll() is None, log.read_text()
-        code, seconds = await stopped_in(process, sig)
+        code, seconds = await stopped_once_connected(process, database, log, sig)
     finally:
         if process.poll() is None:
             process.kill()
@@ -205,9 +222,7 @@ async def test_as_pid_1_sigterm_stops_the_bot_where_it_would_be_ignored(tmp_path
                          cwd=PROJECT_DIR, env=env(), stdout=subprocess.DEVNULL,
                          stderr=log.open("w", encoding="utf-8"))
     try:
-        await wait_for(lambda: connected(database) or process.poll() is not None, what="the bot to connect")
-        assert process.poll() is None, log.read_text()
-        code, seconds = await stopped_in(process, signal.SIGTERM, pid)
+        code, seconds = await stopped_once_connected(process, database, log, signal.SIGTERM, pid)
     finally:
         if process.poll() is None:
             process.kill()
@@ -257,15 +272,10 @@ async def test_run_stops_within_2_s_while_a_feed_waits_for_a_slow_dns_server(tmp
     config = write_config(tmp_path)
     config.write_text(config.read_text() + "  feeds:\n    - name: slow\n      url: http://slow-dns.invalid/rss\n")
     database, log = tmp_path / "bot.sqlite3", tmp_path / "run.log"
-    process = subprocess.Popen(  # noqa: ASYNC220 (as start_run: the test waits on the process in a thread)
-        [sys.executable, "-m", "tests.run_child", fake.base, "--config", str(config), "run"], cwd=PROJECT_DIR,
-        env=env(SLOW_DNS_HOST="slow-dns.invalid"), stdout=subprocess.DEVNULL,
-        stderr=log.open("w", encoding="utf-8"))
+    process = start_run(config, fake.base, log, SLOW_DNS_HOST="slow-dns.invalid")
     try:
-        await wait_for(lambda: connected(database) or process.poll() is not None, what="the bot to connect")
-        assert process.poll() is None, log.read_text()
-        await asyncio.sleep(0.5)  # the feed loop started at once: its lookup is under way
-        code, seconds = await stopped_in(process, signal.SIGTERM)
+        # settle: the feed loop started at once, so its lookup is under way
+        code, seconds = await stopped_once_connected(process, database, log, signal.SIGTERM, settle=0.5)
     finally:
         if process.poll() is None:
             process.kill()
