@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,14 @@ JSON_KEYS = {
     "sources",
     "suggestions",
 }
+
+
+def _run_python(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`python -c CODE` in a bare environment (its database in tmp_path), to see what the CLI imports."""
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=str(PROJECT_DIR),
+        env={"PATH": "/usr/bin:/bin", "TARIFFBOT_DATABASE": str(tmp_path / "x.sqlite3")},
+    )
 
 
 def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -165,10 +174,7 @@ def test_the_command_line_never_imports_discord(tmp_path) -> None:
         "assert 'discord' not in sys.modules, 'discord imported'\n"
         "print('clean', codes)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=str(PROJECT_DIR),
-        env={"PATH": "/usr/bin:/bin", "TARIFFBOT_DATABASE": str(tmp_path / "x.sqlite3")},
-    )
+    result = _run_python(code, tmp_path)
     assert result.stdout.strip() == "clean [0, 0, 0]", result.stderr
 
 
@@ -184,10 +190,7 @@ def test_ask_imports_neither_asyncio_nor_the_database_layer(tmp_path) -> None:
         "loaded = sorted(m for m in heavy if m in sys.modules)\n"
         "print(code, loaded)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=str(PROJECT_DIR),
-        env={"PATH": "/usr/bin:/bin", "TARIFFBOT_DATABASE": str(tmp_path / "x.sqlite3")},
-    )
+    result = _run_python(code, tmp_path)
     assert result.stdout.strip() == "0 []", result.stderr
 
 
