@@ -127,6 +127,25 @@ def test_the_test_fact_base_passes(tmp_path: Path, capsys: pytest.CaptureFixture
             "  smalltalk_filler: [no, an,",
             "conversation.yaml: conversation.smalltalk_filler: ",
         ),
+        (
+            "decision.yaml",
+            "    trees:\n",
+            "    trees:\n      - [colour, 0.5, 0.1, -0.1]\n",
+            "decision.yaml: decision.answer: a tree is a number or [FEATURE, THRESHOLD, TREE, TREE]",
+        ),
+        (
+            "decision.yaml",
+            "    trees:\n",
+            "    trees:\n      - [margin, 0.5, lots, -0.1]\n",
+            "decision.yaml: decision.answer: must be a number, not 'lots'",
+        ),
+        (
+            "decision.yaml",
+            "    trees:\n",
+            "    trees:\n      - " + "[margin, 0.5, " * 9 + "0" + ", 0]" * 9 + "\n",  # 9 levels
+            "decision.yaml: decision.answer: a tree is a number or [FEATURE, THRESHOLD, TREE, TREE] of at "
+            "most 8 ",
+        ),
     ],
 )
 def test_a_broken_entry_is_reported_with_file_entry_and_reason(

@@ -13,7 +13,14 @@ from typing import Any
 
 import yaml
 
-from bot.core.matching.decision import ANSWER_FEATURES, FEATURES, DecisionModel, Logistic
+from bot.core.matching.decision import (
+    ANSWER_FEATURES,
+    FEATURES,
+    BoostedTrees,
+    DecisionModel,
+    Logistic,
+    Tree,
+)
 from bot.core.model import (
     DECLINE_REASONS,
     INTENTS,
@@ -42,6 +49,7 @@ log = logging.getLogger(__name__)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _YAML_BOOL_HINT = "(quote yes/no/on/off: YAML reads them as true/false)"
 WORD_LIST = "english-words.txt"
+TREE_DEPTH = 8  # levels a tree of the answer stage may have (scripts/fit_decision.py grows 3)
 SECTIONS = (
     "sources",
     "vocabulary",
@@ -115,6 +123,18 @@ def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"must be a number, not {shown(value)}")
     return float(value)
+
+
+def _tree(value: Any, depth: int) -> Tree:
+    """A decision tree: a number (a leaf) or [FEATURE, THRESHOLD, TREE, TREE], at most `depth` levels."""
+    if not isinstance(value, list):
+        return _number(value)
+    if len(value) != 4 or value[0] not in ANSWER_FEATURES or depth == 0:
+        raise ValueError(
+            f"a tree is a number or [FEATURE, THRESHOLD, TREE, TREE] of at most {TREE_DEPTH} levels, "
+            f"FEATURE one of {', '.join(ANSWER_FEATURES)}; not {shown(value)}"
+        )
+    return (value[0], _number(value[1]), _tree(value[2], depth - 1), _tree(value[3], depth - 1))
 
 
 def _optional_number(value: Any) -> float | None:
@@ -498,25 +518,30 @@ class _Loader:
         if not isinstance(block, dict) or set(block) != keys:
             self.problem(file, "decision", f"must have exactly the keys {', '.join(sorted(keys))}")
             return None
-        stages = {}
-        for stage, features in (("ranking", FEATURES), ("answer", ANSWER_FEATURES)):
-            part = block[stage]
-            if not isinstance(part, dict) or set(part) != {"weights", "bias"}:
-                self.problem(
-                    file, f"decision.{stage}", "must be {weights: {FEATURE: NUMBER...}, bias: NUMBER}"
-                )
-                return None
-            weights = part["weights"]
-            if not isinstance(weights, dict) or set(weights) != set(features):
-                self.problem(
-                    file, f"decision.{stage}.weights", f"must give a number for each of {', '.join(features)}"
-                )
-                return None
-            try:
-                stages[stage] = Logistic({k: _number(v) for k, v in weights.items()}, _number(part["bias"]))
-            except ValueError as exc:
-                self.problem(file, f"decision.{stage}", str(exc))
-                return None
+        part = block["ranking"]
+        if not isinstance(part, dict) or set(part) != {"weights", "bias"}:
+            self.problem(file, "decision.ranking", "must be {weights: {FEATURE: NUMBER...}, bias: NUMBER}")
+            return None
+        weights = part["weights"]
+        if not isinstance(weights, dict) or set(weights) != set(FEATURES):
+            self.problem(
+                file, "decision.ranking.weights", f"must give a number for each of {', '.join(FEATURES)}"
+            )
+            return None
+        try:
+            ranking = Logistic({k: _number(v) for k, v in weights.items()}, _number(part["bias"]))
+        except ValueError as exc:
+            self.problem(file, "decision.ranking", str(exc))
+            return None
+        part = block["answer"]
+        if not isinstance(part, dict) or set(part) != {"base", "trees"} or type(part["trees"]) is not list:
+            self.problem(file, "decision.answer", "must be {base: NUMBER, trees: [TREE...]}")
+            return None
+        try:
+            answer = BoostedTrees(_number(part["base"]), tuple(_tree(t, TREE_DEPTH) for t in part["trees"]))
+        except ValueError as exc:
+            self.problem(file, "decision.answer", str(exc))
+            return None
         try:
             threshold, margin = _number(block["threshold"]), _number(block["ambiguity_margin"])
         except ValueError as exc:
@@ -525,7 +550,7 @@ class _Loader:
         if not 0 < threshold < 1 or not 0 <= margin < 1:
             self.problem(file, "decision", "threshold must be in (0, 1) and ambiguity_margin in [0, 1)")
             return None
-        return DecisionModel(stages["ranking"], stages["answer"], threshold, margin)
+        return DecisionModel(ranking, answer, threshold, margin)
 
     def load_news(self, concepts: set[str]) -> NewsRules | None:
         """The news relevance rule: concept sets (each name a known concept), factors, topics, labels."""

@@ -1,9 +1,10 @@
-"""The answer / decline decision: two small logistic models over match features, fitted offline.
+"""The answer / decline decision: two small models over match features, fitted offline.
 
-Stage 1 (`ranking`) gives each candidate fact P(it answers the question) and orders them. Stage 2
-(`answer`) decides about the best one: P(its answer is right), from the same features plus stage 1's
-probability and its lead over the runner-up. `scripts/fit_decision.py` fits both on the question sets in
-`tests/data/` and writes them to `knowledge/decision.yaml`; the engine only evaluates them.
+Stage 1 (`ranking`, a logistic regression) gives each candidate fact P(it answers the question) and orders
+them. Stage 2 (`answer`, boosted decision trees) decides about the best one: P(its answer is right), from
+the same features plus stage 1's probability and its lead over the runner-up. `scripts/fit_decision.py`
+fits both on the question sets in `tests/data/` and writes them to `knowledge/decision.yaml`; the engine
+only evaluates them.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import operator
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeAlias
 
 # The features, in the order the fit script and decision.yaml list them.
 FEATURES = (
@@ -79,12 +80,59 @@ class Logistic:
         return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
 
 
+# A decision tree: a leaf value, or (feature, threshold, tree when feature <= threshold, tree above it).
+Tree: TypeAlias = "float | tuple[str, float, Tree, Tree]"
+
+
+@dataclass(frozen=True, slots=True)
+class BoostedTrees:
+    """P = logistic(base + the sum of each tree's leaf for the features): gradient-boosted trees."""
+
+    base: float
+    trees: tuple[Tree, ...]
+    # The trees with each feature name replaced by its position in `_pick`'s tuple (see __post_init__).
+    _walk: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    _pick: Callable[[Mapping[str, float]], tuple[float, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Read the features the trees split on into one tuple per call, and index into it."""
+        names = sorted({name for tree in self.trees for name in _features_of(tree)})
+        slot = {name: k for k, name in enumerate(names)}
+
+        def indexed(tree: Tree) -> Any:
+            if isinstance(tree, tuple):
+                name, threshold, low, high = tree
+                return (slot[name], threshold, indexed(low), indexed(high))
+            return tree
+
+        object.__setattr__(self, "_walk", tuple(indexed(tree) for tree in self.trees))
+        pick = operator.itemgetter(*names, *names[:1]) if names else (lambda _: ())
+        object.__setattr__(self, "_pick", pick)
+
+    def __call__(self, features: Mapping[str, float]) -> float:
+        values = self._pick(features)
+        z = self.base
+        for node in self._walk:
+            while node.__class__ is tuple:
+                slot, threshold, low, high = node
+                node = low if values[slot] <= threshold else high
+            z += node
+        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+def _features_of(tree: Tree) -> set[str]:
+    """The feature names a tree splits on."""
+    if isinstance(tree, tuple):
+        return {tree[0]} | _features_of(tree[2]) | _features_of(tree[3])
+    return set()
+
+
 @dataclass(frozen=True, slots=True)
 class DecisionModel:
     """Both stages, the answer threshold, and how close two facts must be to ask which."""
 
     ranking: Logistic
-    answer: Logistic
+    answer: Logistic | BoostedTrees
     threshold: float
     ambiguity_margin: float
 
