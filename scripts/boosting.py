@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from bot.core.matching.decision import BoostedTrees, Tree
 
+DECIMALS = 9  # feature values are told apart to this many decimals
+
 
 @dataclass(frozen=True, slots=True)
 class Settings:
@@ -25,19 +27,21 @@ class Settings:
     rate: float = 0.12
     l2: float = 1.0  # added to each leaf's hessian sum: shrinks leaves fitted on few rows
     min_leaf: int = 20  # rows a leaf needs at least
-    bins: int = 32  # candidate thresholds per feature
+    bins: int = 32  # groups per feature: at most bins - 1 candidate thresholds
 
 
 def fit_trees(
     names: Sequence[str], xs: Sequence[Sequence[float]], ys: Sequence[int], settings: Settings = Settings()
 ) -> BoostedTrees:
     """Boosted trees over the features `names` (the columns of xs) for the labels ys (0 or 1)."""
+    if not xs:
+        raise ValueError("no rows to fit")
     edges = [_edges([x[f] for x in xs], settings.bins) for f in range(len(names))]
     binned = [[bisect.bisect_left(edges[f], value) for f, value in enumerate(x)] for x in xs]
     share = min(max(sum(ys) / len(ys), 1e-6), 1 - 1e-6)
     base = math.log(share / (1 - share))
     scores = [base] * len(xs)
-    trees: list[Tree] = []
+    trees: list[_Grown] = []
     grower = _Grower(names, edges, binned, settings)
     for _ in range(settings.trees):
         chances = [1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, s)))) for s in scores]
@@ -50,12 +54,15 @@ def fit_trees(
 
 
 def _edges(values: list[float], bins: int) -> list[float]:
-    """Up to bins - 1 thresholds splitting the values into groups of about equal size."""
-    distinct = sorted(set(values))
-    if len(distinct) <= bins:
-        return [(a + b) / 2 for a, b in itertools.pairwise(distinct)]
-    ordered = sorted(values)
-    return sorted({ordered[len(ordered) * k // bins] for k in range(1, bins)} - {distinct[-1]})
+    """Up to bins - 1 thresholds splitting the values into groups of about equal size: each halfway between
+    two neighbouring values, so that no value sits on one. Values are compared to 9 decimals (a share
+    computed as 0.9999999999999998 is 1), so no split separates rounding noise."""
+    ordered = sorted(round(v, DECIMALS) for v in values)
+    distinct = sorted(set(ordered))
+    cuts = set(distinct)
+    if len(distinct) > bins:
+        cuts = {ordered[len(ordered) * k // bins] for k in range(1, bins)}
+    return [(a + b) / 2 for a, b in itertools.pairwise(distinct) if a in cuts]
 
 
 # While growing, a split is (feature number, bin number): rows whose bin is <= it go low.

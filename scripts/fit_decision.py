@@ -198,6 +198,7 @@ def main() -> None:
     print(f"answer: {len(model.answer.trees)} trees")
     if args.write:
         write(model)
+        check_written(engine, [pair for pairs in data.values() for pair in pairs], model)
         print(f"wrote {TARGET.relative_to(ROOT)}")
 
 
@@ -215,11 +216,28 @@ def write(model: DecisionModel) -> None:
 
 
 def _flow(tree: Tree) -> str:
-    """A tree in YAML flow style: [feature, threshold, low, high], leaves as numbers."""
+    """A tree in YAML flow style: [feature, threshold, low, high]; thresholds exact, leaves to 6 decimals."""
     if isinstance(tree, tuple):
         name, threshold, low, high = tree
-        return f"[{name}, {threshold:.6g}, {_flow(low)}, {_flow(high)}]"
-    return f"{tree:.5f}"
+        return f"[{name}, {_exact(threshold)}, {_flow(low)}, {_flow(high)}]"
+    return _exact(round(tree, 6))
+
+
+def _exact(value: float) -> str:
+    """A float as YAML reads it back unchanged (repr, with the '.' YAML needs before an exponent)."""
+    text = repr(value)
+    return text.replace("e", ".0e") if "e" in text and "." not in text else text
+
+
+def check_written(engine: Engine, pairs: list[tuple[Item, Reading]], model: DecisionModel) -> None:
+    """Fail unless knowledge/decision.yaml, loaded back, gives every question what `model` gives it."""
+    written = load_knowledge(ROOT / "knowledge").decision
+    assert written is not None
+    xs, _ = top_rows(engine, pairs, model)
+    for x in xs:
+        features = dict(zip(ANSWER_FEATURES, x, strict=True))
+        if abs(written.answer(features) - model.answer(features)) > 1e-4:
+            raise SystemExit(f"{TARGET} does not hold the fitted model: {features}")
 
 
 if __name__ == "__main__":

@@ -131,20 +131,37 @@ def test_the_test_fact_base_passes(tmp_path: Path, capsys: pytest.CaptureFixture
             "decision.yaml",
             "    trees:\n",
             "    trees:\n      - [colour, 0.5, 0.1, -0.1]\n",
-            "decision.yaml: decision.answer: a tree is a number or [FEATURE, THRESHOLD, TREE, TREE]",
+            "decision.yaml: decision.answer.trees[0]: unknown feature 'colour': use one of example, ",
         ),
         (
             "decision.yaml",
             "    trees:\n",
-            "    trees:\n      - [margin, 0.5, lots, -0.1]\n",
-            "decision.yaml: decision.answer: must be a number, not 'lots'",
+            "    trees:\n      - 0.1\n      - [margin, 0.5, lots, -0.1]\n",
+            "decision.yaml: decision.answer.trees[1]: must be a leaf number or [FEATURE, THRESHOLD, TREE",
+        ),
+        (
+            "decision.yaml",
+            "    trees:\n",
+            "    trees:\n      - [margin, .nan, 0.1, -0.1]\n",
+            "decision.yaml: decision.answer.trees[0]: must be a number, not nan",
+        ),
+        (
+            "decision.yaml",
+            "    trees:\n",
+            "    trees:\n      - [margin, 0.5, 0.1, .inf]\n",
+            "decision.yaml: decision.answer.trees[0]: must be a leaf number",
+        ),
+        (
+            "decision.yaml",
+            "    trees:\n",
+            "    trees:\n      - [margin, 0.5, 0.1]\n",
+            "decision.yaml: decision.answer.trees[0]: a split must be [FEATURE, THRESHOLD, TREE, TREE]",
         ),
         (
             "decision.yaml",
             "    trees:\n",
             "    trees:\n      - " + "[margin, 0.5, " * 9 + "0" + ", 0]" * 9 + "\n",  # 9 levels
-            "decision.yaml: decision.answer: a tree is a number or [FEATURE, THRESHOLD, TREE, TREE] of at "
-            "most 8 ",
+            "decision.yaml: decision.answer.trees[0]: deeper than 8 levels",
         ),
     ],
 )
@@ -155,6 +172,12 @@ def test_a_broken_entry_is_reported_with_file_entry_and_reason(
     code, lines = _check(knowledge_copy, capsys)
     assert code == 1
     assert any(line.startswith(expected) for line in lines), lines
+
+
+def test_a_tree_of_eight_levels_loads(knowledge_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    deep = "[margin, 0.5, " * 8 + "0" + ", 0]" * 8
+    _edit(knowledge_copy / "decision.yaml", "    trees:\n", f"    trees:\n      - {deep}\n")
+    assert _check(knowledge_copy, capsys)[0] == 0
 
 
 def test_invalid_yaml_names_the_line(knowledge_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:

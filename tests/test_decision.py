@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 import yaml
 
-from bot.core.loader import TREE_DEPTH, _tree
-from bot.core.matching.decision import FEATURES, BoostedTrees, DecisionModel, Logistic, Verdict
+from bot.core.loader import _tree
+from bot.core.matching.decision import FEATURES, BoostedTrees, DecisionModel, Logistic, Tree, Verdict
 from scripts.boosting import Settings, fit_trees
 from scripts.fit_decision import _flow
 
@@ -50,22 +51,43 @@ def test_boosted_trees_add_one_leaf_per_tree_to_the_base() -> None:
     assert trees({"coverage": 0.5, "margin": 9.0}) == pytest.approx(1 / (1 + math.exp(0.5 + 1.0 - 0.25)))
     assert trees({"coverage": 0.9, "margin": 0.0}) == pytest.approx(1 / (1 + math.exp(0.5 - 0.5 - 0.25)))
     assert trees({"coverage": 0.9, "margin": 0.1}) == pytest.approx(1 / (1 + math.exp(0.5 - 2.0 - 0.25)))
+    one = BoostedTrees(0.0, (("margin", 0.0, -1.0, 1.0),))  # a single feature read
+    assert one({"margin": -0.1}) == pytest.approx(1 / (1 + math.e))
+    assert one({"margin": 0.1}) == pytest.approx(1 / (1 + math.exp(-1)))
     assert BoostedTrees(0.0, ())({}) == 0.5
 
 
-def test_the_fitted_trees_learn_an_interaction_and_survive_decision_yaml() -> None:
-    """Either feature alone says nothing (a logistic regression stays at 50%); the two together decide.
-    The trees as fit_decision.py writes them load back (loader) to the same predictions."""
+def _thresholds(tree: Tree) -> list[float]:
+    """Every threshold of a tree."""
+    return [tree[1], *_thresholds(tree[2]), *_thresholds(tree[3])] if isinstance(tree, tuple) else []
+
+
+def _fit_and_reload(rows: list[tuple[float, float]], labels: list[int], settings: Settings) -> BoostedTrees:
+    """Fit trees on (coverage, margin) rows; check they load back from their YAML to the same predictions."""
+    fitted = fit_trees(["coverage", "margin"], rows, labels, settings)
+    loaded = BoostedTrees(fitted.base, tuple(_tree(yaml.safe_load(_flow(tree))) for tree in fitted.trees))
+    for a, b in rows:
+        features = {"coverage": a, "margin": b}
+        assert loaded(features) == pytest.approx(fitted(features), abs=1e-4)
+    return fitted
+
+
+def test_the_fitted_trees_learn_an_interaction() -> None:
+    """Either feature alone says nothing (a logistic regression stays at 50%); the two together decide."""
     grid = [(a / 20, b / 20) for a in range(20) for b in range(20)]
     labels = [int((a > 0.5) != (b > 0.5)) for a, b in grid]
-    settings = Settings(trees=40, depth=2, rate=0.3, min_leaf=5)
-    fitted = fit_trees(["coverage", "margin"], grid, labels, settings)
+    fitted = _fit_and_reload(grid, labels, Settings(trees=40, depth=2, rate=0.3, min_leaf=5))
     said = [fitted({"coverage": a, "margin": b}) >= 0.5 for a, b in grid]
-    right = sum(yes == bool(y) for yes, y in zip(said, labels, strict=True))
-    assert right / len(grid) >= 0.95
-    loaded = BoostedTrees(
-        fitted.base, tuple(_tree(yaml.safe_load(_flow(tree)), TREE_DEPTH) for tree in fitted.trees)
-    )
-    for a, b in grid:
-        features = {"coverage": a, "margin": b}
-        assert loaded(features) == pytest.approx(fitted(features), abs=1e-3)
+    assert sum(yes == bool(y) for yes, y in zip(said, labels, strict=True)) / len(grid) >= 0.95
+
+
+def test_rounding_noise_and_many_values_survive_decision_yaml() -> None:
+    """Shares computed as 0.9999999999999998 are 1 to the fit, and no threshold sits on a row's value, so
+    the written model routes every row as the fitted one did."""
+    rng = random.Random(7)
+    rows = [(rng.choice([rng.random(), 1.0, 1 - 2**-52]), rng.random()) for _ in range(600)]
+    labels = [int(a > 0.99 or (b > 0.3 and rng.random() < 0.8)) for a, b in rows]
+    fitted = _fit_and_reload(rows, labels, Settings(trees=30, depth=3, rate=0.2, min_leaf=10))
+    thresholds = {t for tree in fitted.trees for t in _thresholds(tree)}
+    assert thresholds and not thresholds & ({a for a, _ in rows} | {b for _, b in rows})
+    assert all(not 0.999999 < t < 1.0 for t in thresholds)  # nothing splits 1 from 1 - 2**-52

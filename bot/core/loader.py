@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import re
 import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -120,20 +121,26 @@ def _date(value: Any) -> date:
 
 
 def _number(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"must be a number, not {shown(value)}")
     return float(value)
 
 
-def _tree(value: Any, depth: int) -> Tree:
-    """A decision tree: a number (a leaf) or [FEATURE, THRESHOLD, TREE, TREE], at most `depth` levels."""
+def _tree(value: Any, depth: int = TREE_DEPTH) -> Tree:
+    """A decision tree: a leaf number, or [FEATURE, THRESHOLD, TREE, TREE] of at most `depth` levels."""
     if not isinstance(value, list):
-        return _number(value)
-    if len(value) != 4 or value[0] not in ANSWER_FEATURES or depth == 0:
-        raise ValueError(
-            f"a tree is a number or [FEATURE, THRESHOLD, TREE, TREE] of at most {TREE_DEPTH} levels, "
-            f"FEATURE one of {', '.join(ANSWER_FEATURES)}; not {shown(value)}"
-        )
+        try:
+            return _number(value)
+        except ValueError:
+            raise ValueError(
+                f"must be a leaf number or [FEATURE, THRESHOLD, TREE, TREE], not {shown(value)}"
+            ) from None
+    if len(value) != 4:
+        raise ValueError(f"a split must be [FEATURE, THRESHOLD, TREE, TREE], not {shown(value)}")
+    if not isinstance(value[0], str) or value[0] not in ANSWER_FEATURES:
+        raise ValueError(f"unknown feature {shown(value[0])}: use one of {', '.join(ANSWER_FEATURES)}")
+    if depth == 0:
+        raise ValueError(f"deeper than {TREE_DEPTH} levels")
     return (value[0], _number(value[1]), _tree(value[2], depth - 1), _tree(value[3], depth - 1))
 
 
@@ -538,10 +545,19 @@ class _Loader:
             self.problem(file, "decision.answer", "must be {base: NUMBER, trees: [TREE...]}")
             return None
         try:
-            answer = BoostedTrees(_number(part["base"]), tuple(_tree(t, TREE_DEPTH) for t in part["trees"]))
+            base = _number(part["base"])
         except ValueError as exc:
-            self.problem(file, "decision.answer", str(exc))
+            self.problem(file, "decision.answer.base", str(exc))
             return None
+        trees = []
+        for k, tree in enumerate(part["trees"]):
+            try:
+                trees.append(_tree(tree))
+            except ValueError as exc:
+                self.problem(file, f"decision.answer.trees[{k}]", str(exc))
+        if len(trees) < len(part["trees"]):
+            return None
+        answer = BoostedTrees(base, tuple(trees))
         try:
             threshold, margin = _number(block["threshold"]), _number(block["ambiguity_margin"])
         except ValueError as exc:
