@@ -19,6 +19,12 @@ from tests.conftest import KNOWLEDGE_DIR
         ("hi", "greeting"),
         ("hello there!", "greeting"),
         ("good morning bot", "greeting"),
+        ("good morning everyone", "greeting"),  # a greeting to the channel is no question about 'everyone'
+        ("hello everybody!", "greeting"),
+        ("hi team", "greeting"),
+        ("hey chat 👋", "greeting"),
+        ("thanks all", "thanks"),
+        ("thanks everyone", "thanks"),
         ("thanks", "thanks"),
         ("thx!!", "thanks"),
         ("thank you so much", "thanks"),
@@ -163,6 +169,34 @@ def test_messages_that_ask_nothing_are_declined_at_once(engine: Engine, message:
     answer = engine.ask(message)
     assert answer.kind is Kind.DECLINE and not answer.suggested and answer.fact is None
     assert answer.reply.startswith("I only answer questions about")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "is trump right about japan's nontariff barriers?",
+        "do you think they'll get a deal by june",
+        "should japan just give in on rice",
+        "in your opinion is the car tariff fair",
+        "is it a good deal for japan",
+    ],
+)
+def test_opinions_and_predictions_are_declined(engine: Engine, question: str) -> None:
+    answer = engine.ask(question)
+    assert answer.kind is Kind.DECLINE and answer.fact is None
+    assert answer.reply.startswith("I don't give opinions or predictions")
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        ("what does akazawa think about a deal in june", "talks-june-deal"),
+        ("what does trump think about the talks", "context-trump-catbird"),
+    ],
+)
+def test_what_people_in_the_talks_think_is_answered(engine: Engine, question: str, fact_id: str) -> None:
+    answer = engine.ask(question)
+    assert answer.kind is Kind.ANSWER and answer.fact is not None and answer.fact.id == fact_id, answer.reply
 
 
 @pytest.mark.parametrize("prefix", ["question 2: ", "Q3) ", "#4. ", "5) ", "(6) ", "no. 7 - "])

@@ -135,6 +135,9 @@ def test_plain_questions_find_their_fact(engine: Engine, question: str, fact_id:
         ("lowkey who is lutnick bruh", "lutnick"),
         ("teh car tariff", "tariff-autos"),
         ("hw mch is teh car tarrif", "tariff-autos"),
+        ("hey chat what is the car tariff", "tariff-autos"),  # 'chat', 'guys', 'y'all': the channel
+        ("guys who is lutnick", "lutnick"),
+        ("yall who is greer", "greer"),
     ],
 )
 def test_chat_fillers_and_spellings_carry_no_topic(engine: Engine, question: str, fact_id: str) -> None:

@@ -13,6 +13,7 @@ from bot.core.matching.horizon import HorizonReader
 from bot.core.matching.index import Doc, DocKind, FactIndex, Neighbours
 from bot.core.matching.intake import is_not_a_question, strip_numbering
 from bot.core.matching.lexicon import Analysis, Lexicon
+from bot.core.matching.phrases import PhraseSet
 from bot.core.matching.smalltalk import SmallTalkReader
 from bot.core.matching.tokens import tokenize
 from bot.core.model import Fact, KnowledgeBase
@@ -75,6 +76,7 @@ class Engine:
         )
         self.replies = Replies(kb.conversation, kb.horizon)
         self.horizon = HorizonReader(kb.conversation, kb.horizon)
+        self.opinions = PhraseSet(kb.conversation.opinion_phrases)
         self.smalltalk = SmallTalkReader(
             kb.smalltalk, kb.vocabulary.stopwords | frozenset(kb.conversation.smalltalk_filler)
         )
@@ -88,8 +90,8 @@ class Engine:
         return self.lexicon.analyse(self.prepare(question))
 
     def read(self, question: str) -> Reading:
-        """Everything before the decision: rules for what is no question, small talk and later events;
-        otherwise the candidate facts with their features."""
+        """Everything before the decision: rules for what is no question, small talk, opinions and later
+        events; otherwise the candidate facts with their features."""
         text = self.prepare(question)
         if is_not_a_question(text):
             return Reading(
@@ -111,6 +113,12 @@ class Engine:
         features_of = FeatureReader(self.index, analysis, near)
         features = tuple((self.index.facts[i], features_of(i)) for i in top[:CANDIDATES])
         reading = Reading(question, text, None, analysis, near, features, self.horizon.asks_now(tokens))
+        if self.opinions.occurs(tokens):  # 'is trump right…', 'do you think…': no fact answers that
+            candidates = self.candidates(reading)
+            nearby = self._suggestions(candidates)
+            said = self.replies.opinion(nearby)
+            declined = self._say(question, Kind.DECLINE, said, candidates, suggested=nearby)
+            return replace(reading, answer=declined)
         if self.horizon.is_later(text, tokens):
             candidates = self.candidates(reading)
             return replace(reading, answer=self._horizon(reading, candidates))

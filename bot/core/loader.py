@@ -73,6 +73,7 @@ REPLY_PLACEHOLDERS = {
     "horizon": {"horizon"},
     "now": {"as_of"},
     "off_topic": {"examples"},
+    "opinion": set(),
 }
 CONVERSATION_LISTS = (
     "sample_questions",
@@ -81,6 +82,7 @@ CONVERSATION_LISTS = (
     "plan_words",
     "now_phrases",
     "smalltalk_filler",
+    "opinion_phrases",
 )
 
 

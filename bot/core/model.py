@@ -144,7 +144,8 @@ class SmallTalk:
 
 @dataclass(frozen=True, slots=True)
 class Conversation:
-    """What the bot says besides facts, and the words that mark questions about later events or 'now'."""
+    """What the bot says besides facts, and the words that mark questions about later events, 'now' or
+    the bot's opinion."""
 
     replies: dict[str, str]
     sample_questions: tuple[str, ...]
@@ -153,6 +154,7 @@ class Conversation:
     plan_words: tuple[str, ...]
     now_phrases: tuple[str, ...]
     smalltalk_filler: tuple[str, ...]  # words that may surround small talk without making it a question
+    opinion_phrases: tuple[str, ...]  # a question with one asks for an opinion or a prediction: declined
 
 
 @dataclass(frozen=True, slots=True)

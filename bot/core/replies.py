@@ -59,6 +59,10 @@ class Replies:
         text = self.texts["horizon"].format(horizon=human_date(self.horizon))
         return self._with_choices(text, suggested, prompt=True)
 
+    def opinion(self, suggested: Sequence[Fact]) -> Said:
+        """'I don't give opinions or predictions…', with what the articles do say nearby."""
+        return self._with_choices(self.texts["opinion"], suggested, prompt=True)
+
     def smalltalk(self, kind: SmallTalk) -> Said:
         """The small-talk reply, with the sample questions filled in."""
         text = kind.reply.format(examples=self.examples)
