@@ -24,7 +24,7 @@ FLOORS = {
     "blind3.yaml": (0.90, 0.95),
     "blind4.yaml": (0.92, 0.98),
     "blind5.yaml": (0.90, 0.98),
-    "blind6.yaml": (0.82, 0.97),
+    "blind6.yaml": (0.84, 0.97),
     "blind7.yaml": (0.81, 0.95),
     "blind8.yaml": (0.86, 0.98),
     "blind9.yaml": (0.89, 0.95),
@@ -32,8 +32,10 @@ FLOORS = {
     "blind11.yaml": (0.90, 0.96),
     "blind12.yaml": (0.82, 0.98),
     "blind13.yaml": (0.85, 0.96),
-    "blind14.yaml": (0.85, 0.98),
+    "blind14.yaml": (0.86, 0.98),
     "blind15.yaml": (0.85, 0.98),
+    "blind16.yaml": (0.85, 0.97),
+    "blind17.yaml": (0.89, 0.98),
 }
 
 
