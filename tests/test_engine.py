@@ -36,6 +36,8 @@ FLOORS = {
     "blind15.yaml": (0.85, 0.98),
     "blind16.yaml": (0.85, 0.97),
     "blind17.yaml": (0.89, 0.98),
+    "blind18.yaml": (0.89, 0.96),
+    "blind19.yaml": (0.85, 0.95),
 }
 
 
