@@ -187,18 +187,6 @@ def test_opinions_and_predictions_are_declined(engine: Engine, question: str) ->
     assert answer.reply.startswith("I don't give opinions or predictions")
 
 
-@pytest.mark.parametrize(
-    ("question", "fact_id"),
-    [
-        ("what does akazawa think about a deal in june", "talks-june-deal"),
-        ("what does trump think about the talks", "context-trump-catbird"),
-    ],
-)
-def test_what_people_in_the_talks_think_is_answered(engine: Engine, question: str, fact_id: str) -> None:
-    answer = engine.ask(question)
-    assert answer.kind is Kind.ANSWER and answer.fact is not None and answer.fact.id == fact_id, answer.reply
-
-
 @pytest.mark.parametrize("prefix", ["question 2: ", "Q3) ", "#4. ", "5) ", "(6) ", "no. 7 - "])
 def test_question_numbers_do_not_steer_the_match(engine: Engine, prefix: str) -> None:
     plain = engine.ask("who is akazawa?")

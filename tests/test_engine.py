@@ -124,6 +124,9 @@ def test_decline_questions_are_never_answered(kb: KnowledgeBase, engine: Engine)
         ("what's the tariff on Japan now?", "tariffs-overview"),
         ("When were the working-level talks due to start?", "talks-next-steps"),
         ("who represents japan in the trade talks", "akazawa"),
+        # what people in the talks think is reported (the bot's own opinion is not: test_conversation)
+        ("what does akazawa think about a deal in june", "talks-june-deal"),
+        ("what does trump think about the talks", "context-trump-catbird"),
     ],
 )
 def test_plain_questions_find_their_fact(engine: Engine, question: str, fact_id: str) -> None:
