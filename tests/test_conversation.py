@@ -25,6 +25,8 @@ from tests.conftest import KNOWLEDGE_DIR
         ("hey chat 👋", "greeting"),
         ("thanks all", "thanks"),
         ("thanks everyone", "thanks"),
+        ("thanks so much everyone", "thanks"),
+        ("evening all", "greeting"),
         ("thanks", "thanks"),
         ("thx!!", "thanks"),
         ("thank you so much", "thanks"),
@@ -61,6 +63,32 @@ def test_small_talk_replies_come_from_the_fact_base_with_sample_questions(
     assert reply.startswith(greeting.reply.split("{")[0])
     for sample in kb.conversation.sample_questions[:3]:
         assert sample in reply
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what do you know about the team",  # a help phrase, then a topic: the people are what is asked
+        "what can you tell me about the people there",
+        "ok and the team?",
+        "okay, and the people?",
+    ],
+)
+def test_whom_a_greeting_addresses_is_no_filler_anywhere_else(engine: Engine, message: str) -> None:
+    assert engine.ask(message).kind is not Kind.SMALLTALK
+
+
+@pytest.mark.parametrize(
+    ("message", "fact_id"),
+    [
+        ("good morning everyone, what is the car tariff", "tariff-autos"),  # 'good' is no 'goods' here
+        ("hey everyone what is the car tariff", "tariff-autos"),
+        ("hi team, who is bessent", "bessent"),
+    ],
+)
+def test_a_greeting_before_a_question_is_not_part_of_it(engine: Engine, message: str, fact_id: str) -> None:
+    answer = engine.ask(message)
+    assert answer.kind is Kind.ANSWER and answer.fact is not None and answer.fact.id == fact_id, answer.reply
 
 
 @pytest.mark.parametrize("message", ["hi, who is akazawa?", "thanks! and how long was the meeting?"])
@@ -179,12 +207,32 @@ def test_messages_that_ask_nothing_are_declined_at_once(engine: Engine, message:
         "should japan just give in on rice",
         "in your opinion is the car tariff fair",
         "is it a good deal for japan",
+        "thoughts on the 24% tariff?",
+        "is 24% too high",
+        "do u think akazawa will pull it off",
     ],
 )
 def test_opinions_and_predictions_are_declined(engine: Engine, question: str) -> None:
     answer = engine.ask(question)
     assert answer.kind is Kind.DECLINE and answer.fact is None
     assert answer.reply.startswith("I don't give opinions or predictions")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what should japan expect next",
+        "when should they start the ministerial talks",
+        "what should washington reexamine according to akazawa",
+        "is trump right now pausing the 24% tariff",
+        "was he right next to bessent in the photo",
+        "how long do you think the talks lasted",
+        "is it fair to say the talks made progress",
+        "who won the world series",
+    ],
+)
+def test_words_of_opinion_in_other_questions_do_not_make_an_opinion(engine: Engine, question: str) -> None:
+    assert not engine.ask(question).reply.startswith("I don't give opinions")
 
 
 @pytest.mark.parametrize("prefix", ["question 2: ", "Q3) ", "#4. ", "5) ", "(6) ", "no. 7 - "])

@@ -77,8 +77,11 @@ class Engine:
         self.replies = Replies(kb.conversation, kb.horizon)
         self.horizon = HorizonReader(kb.conversation, kb.horizon)
         self.opinions = PhraseSet(kb.conversation.opinion_phrases)
+        self.not_opinions = PhraseSet(kb.conversation.opinion_exceptions)
         self.smalltalk = SmallTalkReader(
-            kb.smalltalk, kb.vocabulary.stopwords | frozenset(kb.conversation.smalltalk_filler)
+            kb.smalltalk,
+            kb.vocabulary.stopwords | frozenset(kb.conversation.smalltalk_filler),
+            kb.conversation.smalltalk_addressees,
         )
 
     def prepare(self, question: str) -> str:
@@ -102,6 +105,7 @@ class Engine:
         if talk is not None:
             said = self.replies.smalltalk(talk)
             return Reading(question, text, self._say(question, Kind.SMALLTALK, said, smalltalk=talk.id))
+        tokens = tokens[self.smalltalk.opening(tokens) :]  # 'good morning team, …': not the question
         analysis = self.lexicon.analyse_tokens(tokens)
         if not self.index.knows_any(analysis.terms):
             said = self.replies.off_topic()
@@ -113,7 +117,7 @@ class Engine:
         features_of = FeatureReader(self.index, analysis, near)
         features = tuple((self.index.facts[i], features_of(i)) for i in top[:CANDIDATES])
         reading = Reading(question, text, None, analysis, near, features, self.horizon.asks_now(tokens))
-        if self.opinions.occurs(tokens):  # 'is trump right…', 'do you think…': no fact answers that
+        if self.opinions.occurs(tokens) and not self.not_opinions.occurs(tokens):  # 'is trump right…'?
             candidates = self.candidates(reading)
             nearby = self._suggestions(candidates)
             said = self.replies.opinion(nearby)

@@ -82,7 +82,9 @@ CONVERSATION_LISTS = (
     "plan_words",
     "now_phrases",
     "smalltalk_filler",
+    "smalltalk_addressees",
     "opinion_phrases",
+    "opinion_exceptions",
 )
 
 

@@ -154,7 +154,9 @@ class Conversation:
     plan_words: tuple[str, ...]
     now_phrases: tuple[str, ...]
     smalltalk_filler: tuple[str, ...]  # words that may surround small talk without making it a question
+    smalltalk_addressees: tuple[str, ...]  # whom small talk greets: filler only right after a phrase
     opinion_phrases: tuple[str, ...]  # a question with one asks for an opinion or a prediction: declined
+    opinion_exceptions: tuple[str, ...]  # ...unless it has one of these ('what should japan expect')
 
 
 @dataclass(frozen=True, slots=True)
