@@ -1,8 +1,9 @@
 """Gradient-boosted decision trees for a yes/no label (logistic loss), fitted by hand.
 
-Each round fits one tree of at most DEPTH levels to the loss's gradient: splits are chosen among up to
-BINS quantile thresholds per feature by the Newton gain, leaves take the Newton step -G / (H + L2), and
-the tree is added scaled by RATE. The result is a `BoostedTrees` of bot/core/matching/decision.py.
+Each round fits one tree of at most `Settings.depth` levels to the loss's gradient: splits are chosen
+among quantile thresholds per feature by the Newton gain, leaves take the Newton step -G / (H + l2), and
+the tree is added scaled by the learning rate. The result is a `BoostedTrees` of
+bot/core/matching/decision.py.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.core.matching.decision import BoostedTrees, Tree
+from bot.core.matching.decision import BoostedTrees, Tree, logistic
 
 DECIMALS = 9  # feature values are told apart to this many decimals
 
@@ -44,13 +45,13 @@ def fit_trees(
     trees: list[_Grown] = []
     grower = _Grower(names, edges, binned, settings)
     for _ in range(settings.trees):
-        chances = [1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, s)))) for s in scores]
+        chances = [logistic(s) for s in scores]
         grower.gradient = [p - y for p, y in zip(chances, ys, strict=True)]
         grower.hessian = [max(p * (1 - p), 1e-6) for p in chances]
-        tree = grower.scaled(grower.grow(list(range(len(xs))), settings.depth))
+        tree = grower.grow(list(range(len(xs))), settings.depth)
         trees.append(tree)
-        scores = [s + _leaf(tree, row) for s, row in zip(scores, binned, strict=True)]
-    return BoostedTrees(base, tuple(_named(tree, names, edges) for tree in trees))
+        scores = [s + settings.rate * _leaf(tree, row) for s, row in zip(scores, binned, strict=True)]
+    return BoostedTrees(base, tuple(_named(tree, names, edges, settings.rate) for tree in trees))
 
 
 def _edges(values: list[float], bins: int) -> list[float]:
@@ -121,14 +122,6 @@ class _Grower:
                     best, best_gain = (f, b), gain
         return best
 
-    def scaled(self, tree: _Grown) -> _Grown:
-        """The tree with its leaves multiplied by the learning rate."""
-        if isinstance(tree, tuple):
-            f, b, low, high = tree
-            return (f, b, self.scaled(low), self.scaled(high))
-        return tree * self.settings.rate
-
-
 def _leaf(tree: _Grown, row: list[int]) -> float:
     """The leaf value of a binned row."""
     while isinstance(tree, tuple):
@@ -137,9 +130,10 @@ def _leaf(tree: _Grown, row: list[int]) -> float:
     return tree
 
 
-def _named(tree: _Grown, names: Sequence[str], edges: list[list[float]]) -> Tree:
-    """A grown tree as a BoostedTrees tree: feature names, and the threshold each bin split stands for."""
+def _named(tree: _Grown, names: Sequence[str], edges: list[list[float]], rate: float) -> Tree:
+    """A grown tree as a BoostedTrees tree: feature names, the threshold each bin split stands for, and
+    its leaves scaled by the learning rate."""
     if isinstance(tree, tuple):
         f, b, low, high = tree
-        return (names[f], edges[f][b], _named(low, names, edges), _named(high, names, edges))
-    return tree
+        return (names[f], edges[f][b], _named(low, names, edges, rate), _named(high, names, edges, rate))
+    return tree * rate

@@ -17,7 +17,6 @@ turn): the most right answers with at least PRECISION_TARGET of the answers righ
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from bot.core.matching.decision import (  # noqa: E402
     DecisionModel,
     Logistic,
     Tree,
+    logistic,
 )
 from scripts.boosting import fit_trees  # noqa: E402
 
@@ -111,7 +111,7 @@ def fit(xs: list[list[float]], ys: list[int], iterations: int = 12) -> tuple[lis
         for x, y in zip(xs, ys, strict=True):
             row = [*x, 1.0]
             z = sum(wi * xi for wi, xi in zip(w, row, strict=True))
-            p = 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+            p = logistic(z)
             s = p * (1 - p)
             for i in range(d):
                 grad[i] += (p - y) * row[i]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -101,11 +102,11 @@ class Engine:
                 question, text, self._say(question, Kind.DECLINE, self.replies.off_topic(), noise=True)
             )
         tokens = self.lexicon.tokens(text)
-        talk = self.smalltalk.read(tokens, self.lexicon.is_ignored)
+        talk, opening = self.smalltalk.read(tokens, self.lexicon.is_ignored)
         if talk is not None:
             said = self.replies.smalltalk(talk)
             return Reading(question, text, self._say(question, Kind.SMALLTALK, said, smalltalk=talk.id))
-        tokens = tokens[self.smalltalk.opening(tokens) :]  # 'good morning team, …': not the question
+        tokens = tokens[opening:]  # 'good morning team, …': not the question
         analysis = self.lexicon.analyse_tokens(tokens)
         if not self.index.knows_any(analysis.terms):
             said = self.replies.off_topic()
@@ -118,14 +119,10 @@ class Engine:
         features = tuple((self.index.facts[i], features_of(i)) for i in top[:CANDIDATES])
         reading = Reading(question, text, None, analysis, near, features, self.horizon.asks_now(tokens))
         if self.opinions.occurs(tokens) and not self.not_opinions.occurs(tokens):  # 'is trump right…'?
-            candidates = self.candidates(reading)
-            nearby = self._suggestions(candidates)
-            said = self.replies.opinion(nearby)
-            declined = self._say(question, Kind.DECLINE, said, candidates, suggested=nearby)
-            return replace(reading, answer=declined)
+            opinion = self._offer(reading, Kind.DECLINE, self.replies.opinion, self.candidates(reading))
+            return replace(reading, answer=opinion)
         if self.horizon.is_later(text, tokens):
-            candidates = self.candidates(reading)
-            return replace(reading, answer=self._horizon(reading, candidates))
+            return replace(reading, answer=self._horizon(reading, self.candidates(reading)))
         return reading
 
     def candidates(self, reading: Reading, model: DecisionModel | None = None) -> list[Candidate]:
@@ -217,9 +214,19 @@ class Engine:
 
     def _horizon(self, reading: Reading, candidates: list[Candidate], confidence: float = 0.0) -> Answer:
         """'My sources end on …', offering what the articles do say nearby."""
+        return self._offer(reading, Kind.HORIZON, self.replies.horizon_reply, candidates, confidence)
+
+    def _offer(
+        self,
+        reading: Reading,
+        kind: Kind,
+        reply: Callable[[Sequence[Fact]], Said],
+        candidates: list[Candidate],
+        confidence: float = 0.0,
+    ) -> Answer:
+        """A reply that answers nothing (`reply` builds its words), offering what the articles say nearby."""
         nearby = self._suggestions(candidates)
-        said = self.replies.horizon_reply(nearby)
-        return self._say(reading.question, Kind.HORIZON, said, candidates, confidence, suggested=nearby)
+        return self._say(reading.question, kind, reply(nearby), candidates, confidence, suggested=nearby)
 
     @staticmethod
     def _say(

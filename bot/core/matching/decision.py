@@ -65,19 +65,26 @@ class Logistic:
     bias: float
     # The weights in order, and what picks the features in that order in one call (see __post_init__).
     _terms: tuple[float, ...] = field(init=False, repr=False, compare=False)
-    _pick: Callable[[Mapping[str, float]], Any] = field(init=False, repr=False, compare=False)
+    _pick: Callable[[Mapping[str, float]], tuple[float, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Fix the order of the sum: that of `weights`."""
-        names = tuple(self.weights)
         object.__setattr__(self, "_terms", tuple(self.weights.values()))
-        # One name more than needed, so that itemgetter returns a tuple even for one name (map stops at the
-        # last weight); with no weights nothing is picked.
-        object.__setattr__(self, "_pick", operator.itemgetter(*names, names[0]) if names else tuple)
+        object.__setattr__(self, "_pick", _picker(tuple(self.weights)))
 
     def __call__(self, features: Mapping[str, float]) -> float:
-        z = self.bias + sum(map(operator.mul, self._terms, self._pick(features)))
-        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+        return logistic(self.bias + sum(map(operator.mul, self._terms, self._pick(features))))
+
+
+def logistic(z: float) -> float:
+    """1 / (1 + e^-z), with z clipped so that it never overflows."""
+    return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+
+
+def _picker(names: tuple[str, ...]) -> Callable[[Mapping[str, float]], tuple[float, ...]]:
+    """What reads the values of `names` from a features mapping in one call, as a tuple (one value more at
+    the end, so that itemgetter returns a tuple even for one name; nothing for no names)."""
+    return operator.itemgetter(*names, names[0]) if names else lambda _: ()
 
 
 # A decision tree: a leaf value, or (feature, threshold, tree when feature <= threshold, tree above it).
@@ -106,8 +113,7 @@ class BoostedTrees:
             return tree
 
         object.__setattr__(self, "_walk", tuple(indexed(tree) for tree in self.trees))
-        pick = operator.itemgetter(*names, *names[:1]) if names else (lambda _: ())
-        object.__setattr__(self, "_pick", pick)
+        object.__setattr__(self, "_pick", _picker(tuple(names)))
 
     def __call__(self, features: Mapping[str, float]) -> float:
         values = self._pick(features)
@@ -117,7 +123,7 @@ class BoostedTrees:
                 slot, threshold, low, high = node
                 node = low if values[slot] <= threshold else high
             z += node
-        return 1.0 / (1.0 + math.exp(-max(-40.0, min(40.0, z))))
+        return logistic(z)
 
 
 def _features_of(tree: Tree) -> set[str]:

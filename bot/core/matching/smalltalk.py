@@ -25,20 +25,19 @@ class SmallTalkReader:
         self.phrases.add(addressees, ADDRESSEE)
         self.filler = filler
 
-    def read(self, tokens: Sequence[str], is_filler: Callable[[str], bool]) -> SmallTalk | None:
+    def read(self, tokens: Sequence[str], is_filler: Callable[[str], bool]) -> tuple[SmallTalk | None, int]:
         """The small-talk kind of a message whose every word is small talk or filler (whom it greets
-        counting only right after a small-talk phrase), else None."""
-        kind, covered, _ = self._cover(tokens)
+        counting only right after a small-talk phrase), else None; and for a question, how many words the
+        small talk it opens with takes ('good morning everyone, what is…'): they are not part of the
+        question ('good' would read as goods). Small talk that is itself a question ('what topics…',
+        'what can you tell me about…') opens nothing: it is the question."""
+        kind, covered, opening = self._cover(tokens)
         if kind is None:
-            return None
+            return None, 0
         rest = [t for i, t in enumerate(tokens) if i not in covered]
-        return self.kinds[kind] if all(t in self.filler or is_filler(t) for t in rest) else None
-
-    def opening(self, tokens: Sequence[str]) -> int:
-        """How many words the small talk a question opens with takes ('good morning everyone, what is…'):
-        they are not part of the question ('good' would read as goods). Small talk that is itself a
-        question ('what topics…', 'what can you tell me about…') opens nothing: it is the question."""
-        return 0 if tokens and tokens[0] in QUESTION_WORDS else self._cover(tokens)[2]
+        if all(t in self.filler or is_filler(t) for t in rest):
+            return self.kinds[kind], opening
+        return None, 0 if tokens[0] in QUESTION_WORDS else opening
 
     def _cover(self, tokens: Sequence[str]) -> tuple[str | None, set[int], int]:
         """The first small-talk kind found, the positions its phrases and addressees cover, and where the
