@@ -138,8 +138,10 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         print("\n".join(problems), file=sys.stderr)
         return 1
     examples = sum(len(f.examples) for f in kb.facts.values())
+    asked = sum(len(q) for a in kb.asked for q in (*a.answers.values(), a.declines, a.later))
     print(
-        f"ok: {len(kb.facts)} facts, {examples} examples, {len(kb.sources)} sources, "
+        f"ok: {len(kb.facts)} facts, {examples} examples, {asked} asked questions ({len(kb.asked)} sets), "
+        f"{len(kb.sources)} sources, "
         f"{len(kb.tariffs)} tariffs, {len(kb.participants)} participants; every quote found in its source"
     )
     return 0

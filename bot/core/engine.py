@@ -66,8 +66,15 @@ class Engine:
         subjects = {p.fact.id: p.id for p in kb.participants.values()}
         subjects |= {t.fact.id: f"{t.rate:g}" for t in kb.tariffs if t.rate is not None}
         entities = kb.vocabulary.entities | set(kb.participants)
+        self.declines = kb.decline_groups()
         self.index = FactIndex(
-            facts, kb.declines, self.lexicon, subjects, kb.vocabulary.broader, frozenset(entities)
+            facts,
+            self.declines,
+            self.lexicon,
+            subjects,
+            kb.vocabulary.broader,
+            frozenset(entities),
+            kb.asked_answers(),
         )
         self.model = kb.decision
         self.threshold = (
@@ -191,9 +198,9 @@ class Engine:
         later = (
             curated is not None
             and curated.kind is DocKind.DECLINE
-            and self.kb.declines[curated.owner].reason == "later"
+            and self.declines[curated.owner].reason == "later"
         )
-        if later or (reading.neighbours is not None and self._later_neighbour(reading.neighbours)):
+        if later or (reading.neighbours is not None and self.later_neighbour(reading.neighbours)):
             return self._horizon(reading, candidates, confidence)
         nearby = self._suggestions(candidates)
         if curated is not None and curated.kind is DocKind.GAP:  # the fact it is a near miss of comes first
@@ -260,12 +267,12 @@ class Engine:
         ]
         return tuple(close[: self.settings.max_suggestions])
 
-    def _later_neighbour(self, near: Neighbours) -> bool:
+    def later_neighbour(self, near: Neighbours) -> bool:
         """True when the closest known question is one about events after the horizon."""
         group = near.decline_group
         best_example = max(near.examples.values(), default=0.0)
         return (
             group is not None
-            and self.kb.declines[group].reason == "later"
+            and self.declines[group].reason == "later"
             and near.decline >= max(best_example, LATER_NEIGHBOUR)
         )

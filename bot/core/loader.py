@@ -28,6 +28,7 @@ from bot.core.model import (
     TARIFF_KINDS,
     TARIFF_STATUSES,
     TOPICS,
+    AskedSet,
     Citation,
     Conversation,
     DeclineGroup,
@@ -60,6 +61,7 @@ SECTIONS = (
     "rounds",
     "facts",
     "declines",
+    "asked",
     "smalltalk",
     "conversation",
     "decision",
@@ -164,6 +166,18 @@ def _text_list(value: Any) -> tuple[str, ...]:
     return tuple(_text(v) for v in value)
 
 
+def _answers(value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ValueError("must map fact ids to lists of questions")
+    answers = {}
+    for key, questions in value.items():
+        try:
+            answers[_identifier(key)] = _text_list(questions)
+        except ValueError as exc:
+            raise ValueError(f"{shown(key)}: {exc}") from None
+    return answers
+
+
 def _one_of(choices: Iterable[str]) -> Callable[[Any], str]:
     allowed = tuple(choices)
 
@@ -248,6 +262,12 @@ DECLINE_FIELDS = {
     "id": (True, _identifier),
     "reason": (True, _one_of(DECLINE_REASONS)),
     "examples": (True, _text_list),
+}
+ASKED_FIELDS = {
+    "id": (True, _identifier),
+    "answers": (False, _answers),
+    "declines": (False, _text_list),
+    "later": (False, _text_list),
 }
 SMALLTALK_FIELDS = {
     "id": (True, _identifier),
@@ -679,14 +699,38 @@ class _Loader:
             for file, data in self.entries("declines", DECLINE_FIELDS, "decline group")
         )
 
-    def check_questions_unique(self, facts: dict[str, Fact], declines: tuple[DeclineGroup, ...]) -> None:
-        """Every example, gap and decline question says something no other entry says."""
+    def load_asked(self, facts: dict[str, Fact]) -> tuple[AskedSet, ...]:
+        """The questions of labelled question sets, answered by known facts or to decline. Questions of a
+        fact that is gone are left out (derived data must not stop a curator removing a fact)."""
+        sets = []
+        for file, data in self.entries("asked", ASKED_FIELDS, "asked set"):
+            answers = data.get("answers", {})
+            if gone := sorted(set(answers) - set(facts)):
+                log.warning(
+                    "%s: %s: questions of %d unknown fact(s) (%s) left out; run scripts/import_asked.py",
+                    file,
+                    data["id"],
+                    len(gone),
+                    clip(", ".join(gone), 80),
+                )
+                answers = {f: questions for f, questions in answers.items() if f in facts}
+            sets.append(AskedSet(data["id"], answers, data.get("declines", ()), data.get("later", ()), file))
+        return tuple(sets)
+
+    def check_questions_unique(
+        self, facts: dict[str, Fact], declines: tuple[DeclineGroup, ...], asked: tuple[AskedSet, ...]
+    ) -> None:
+        """Every example, gap, decline and asked question says something no other entry says."""
         seen: dict[str, str] = {}
         for fact in facts.values():
             seen[normalise_question(fact.question)] = f"the question of {fact.id}"
         lists = [(f.file, f.id, "example", f.examples) for f in facts.values()]
         lists += [(f.file, f.id, "gap", f.gaps) for f in facts.values()]
         lists += [(g.file, g.id, "decline example", g.examples) for g in declines]
+        for a in asked:
+            lists += [(a.file, a.id, f"question answered by {f}", qs) for f, qs in a.answers.items()]
+            lists += [(a.file, a.id, "question to decline", a.declines)]
+            lists += [(a.file, a.id, "later question", a.later)]
         for file, owner, label, questions in lists:
             for question in questions:
                 key = normalise_question(question)
@@ -759,7 +803,8 @@ class _Loader:
         news = self.load_news(set(vocabulary.synonyms) | set(participants))
         smalltalk = self.load_smalltalk()
         declines = self.load_declines()
-        self.check_questions_unique(facts, declines)
+        asked = self.load_asked(facts)
+        self.check_questions_unique(facts, declines, asked)
         if self.problems or conversation is None or decision is None or news is None:
             raise KnowledgeError(self.problems)
         return KnowledgeBase(
@@ -795,6 +840,7 @@ class _Loader:
             smalltalk=smalltalk,
             declines=declines,
             fingerprint=fingerprint,
+            asked=asked,
         )
 
 

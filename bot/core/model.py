@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from bot.core.matching.decision import DecisionModel
@@ -134,6 +135,18 @@ class DeclineGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class AskedSet:
+    """The questions of one labelled question set (tests/data), as more ways to ask each fact and more
+    questions to decline: what people asked, learned from the way curated examples are."""
+
+    id: str  # the question set's file name without .yaml
+    answers: dict[str, tuple[str, ...]]  # fact id -> questions it answers
+    declines: tuple[str, ...]  # questions to decline
+    later: tuple[str, ...]  # questions to decline as about events after the horizon
+    file: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class SmallTalk:
     """A kind of chat that is not a question (greeting, thanks...), the phrases that say it, its reply."""
 
@@ -212,6 +225,29 @@ class KnowledgeBase:
     smalltalk: tuple[SmallTalk, ...]
     declines: tuple[DeclineGroup, ...]
     fingerprint: str
+    asked: tuple[AskedSet, ...] = ()
+
+    def leaving_out(self, sets: Collection[str]) -> KnowledgeBase:
+        """The same fact base without the asked questions of these sets (to score a set held out)."""
+        return replace(self, asked=tuple(a for a in self.asked if a.id not in sets))
+
+    def asked_answers(self) -> dict[str, tuple[str, ...]]:
+        """Per fact id, the asked questions it answers (more examples to match with)."""
+        more: dict[str, list[str]] = {}
+        for asked in self.asked:
+            for fact_id, questions in asked.answers.items():
+                more.setdefault(fact_id, []).extend(questions)
+        return {fact_id: tuple(questions) for fact_id, questions in more.items()}
+
+    def decline_groups(self) -> tuple[DeclineGroup, ...]:
+        """The curated decline groups, then the asked questions to decline, one group per set and reason."""
+        asked = [
+            DeclineGroup(f"{a.id}-{reason}", reason, questions, a.file)
+            for a in self.asked
+            for reason, questions in (("other", a.declines), ("later", a.later))
+            if questions
+        ]
+        return self.declines + tuple(asked)
 
     @property
     def horizon(self) -> date:

@@ -105,8 +105,10 @@ class FactIndex:
         subjects: Mapping[str, str],
         broader: Mapping[str, str],
         entities: frozenset[str],
+        asked: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.facts = list(facts)
+        asked = asked or {}
         self.declines = list(declines)
         self.lexicon = lexicon
         self.broader = dict(broader)
@@ -119,7 +121,8 @@ class FactIndex:
         raw_docs: list[tuple[int, DocKind, str, frozenset[str]]] = []
         for i, fact in enumerate(self.facts):
             raw_docs += [
-                (i, DocKind.EXAMPLE, q, self.question_terms(q)) for q in (fact.question, *fact.examples)
+                (i, DocKind.EXAMPLE, q, self.question_terms(q))
+                for q in (fact.question, *fact.examples, *asked.get(fact.id, ()))
             ]
             raw_docs += [(i, DocKind.GAP, q, self.question_terms(q)) for q in fact.gaps]
         for g, group in enumerate(self.declines):

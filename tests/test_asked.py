@@ -1,0 +1,122 @@
+"""knowledge/asked.yaml: the labelled sets' questions as data the engine matches, and how it is checked."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.core.answer import Kind
+from bot.core.engine import Engine
+from bot.core.loader import KnowledgeError, load_knowledge
+from bot.core.model import KnowledgeBase
+from bot.core.text import normalise_question
+from scripts.import_asked import TARGET, import_sets, render
+
+DATA = Path(__file__).parent / "data"
+
+
+def write_asked(knowledge: Path, entries: list[dict[str, object]]) -> None:
+    """Replace a knowledge copy's asked.yaml."""
+    (knowledge / "asked.yaml").write_text(yaml.safe_dump({"asked": entries}), encoding="utf-8")
+
+
+def test_asked_yaml_is_what_the_import_writes_from_the_sets_in_tests_data(kb: KnowledgeBase) -> None:
+    """A set added or changed in tests/data without running scripts/import_asked.py fails here."""
+    written = render(import_sets(kb, sorted(DATA.glob("*.yaml"))))
+    assert TARGET.read_text(encoding="utf-8") == written
+    assert {a.id for a in kb.asked} == {p.stem for p in DATA.glob("*.yaml")}
+
+
+def test_every_asked_question_gets_what_its_set_says(kb: KnowledgeBase, engine: Engine) -> None:
+    wrong = []
+    for asked in kb.asked:
+        for fact_id, questions in asked.answers.items():
+            for question in questions:
+                answer = engine.ask(question)
+                if not (answer.answered and answer.fact is kb.facts[fact_id]):
+                    wrong.append(f"{asked.id}: {question!r} -> {answer.kind} (expected {fact_id})")
+        for question in asked.declines:
+            if engine.ask(question).answered:
+                wrong.append(f"{asked.id}: {question!r} answered (expected a decline)")
+        for question in asked.later:
+            if (kind := engine.ask(question).kind) is not Kind.HORIZON:
+                wrong.append(f"{asked.id}: {question!r} -> {kind} (expected the horizon reply)")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_leaving_a_set_out_removes_exactly_its_questions(kb: KnowledgeBase, engine: Engine) -> None:
+    left_out = kb.leaving_out({"blind10"})
+    assert [a.id for a in left_out.asked] == [a.id for a in kb.asked if a.id != "blind10"]
+    unseen = Engine(left_out)
+    blind10 = next(a for a in kb.asked if a.id == "blind10")
+    own = {q for qs in blind10.answers.values() for q in qs} | set(blind10.declines) | set(blind10.later)
+    gone = {d.text for d in engine.index.docs} - {d.text for d in unseen.index.docs}
+    assert gone and gone <= own
+    assert all(normalise_question(q) in engine.index.exact for q in own)
+    assert not any(normalise_question(q) in unseen.index.exact for q in own)
+
+
+def test_asked_questions_are_matched_like_examples(knowledge_copy: Path) -> None:
+    """A question only an asked set holds is answered by its fact, and declined once the set is gone."""
+    question = "which bigwig from the treasury did tokyo's envoy huddle with"
+    write_asked(knowledge_copy, [{"id": "mine", "answers": {"bessent": [question]}}])
+    kb = load_knowledge(knowledge_copy)
+    answer = Engine(kb).ask(question)
+    assert answer.kind is Kind.ANSWER and answer.fact is kb.facts["bessent"]
+    assert Engine(kb.leaving_out({"mine"})).ask(question).fact is not kb.facts["bessent"]
+
+
+def test_an_asked_later_question_gets_the_horizon_reply(knowledge_copy: Path) -> None:
+    question = "did the tokyo envoy's autumn trip clinch anything"
+    write_asked(knowledge_copy, [{"id": "mine", "later": [question]}])
+    engine = Engine(load_knowledge(knowledge_copy))
+    assert engine.ask(question).kind is Kind.HORIZON
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        ({"id": "mine", "answers": ["bessent"]}, "answers must map fact ids to lists of questions"),
+        ({"id": "mine", "answers": {"bessent": "who is he"}}, "'bessent': must be a list of text"),
+        ({"id": "mine", "declines": ["  "]}, "declines must be non-empty text"),
+        ({"id": "Mine!", "declines": ["what about mexico"]}, "id must be an id"),
+        ({"id": "mine", "extra": []}, "unknown key 'extra'"),
+    ],
+)
+def test_a_bad_asked_entry_is_one_clear_problem(
+    knowledge_copy: Path, entry: dict[str, object], reason: str
+) -> None:
+    write_asked(knowledge_copy, [entry])
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(knowledge_copy)
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith("asked.yaml: ") and reason in caught.value.problems[0]
+
+
+def test_an_asked_question_that_repeats_a_curated_one_is_a_problem(
+    kb: KnowledgeBase, knowledge_copy: Path
+) -> None:
+    example = kb.facts["akazawa"].examples[0]
+    write_asked(knowledge_copy, [{"id": "mine", "answers": {"lutnick": [example.upper()]}}])
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(knowledge_copy)
+    [problem] = caught.value.problems
+    assert problem.startswith("asked.yaml: mine: question answered by lutnick 'COULD YOU")
+    assert problem.endswith("duplicates example of akazawa")
+
+
+def test_questions_of_a_removed_fact_are_left_out_with_a_warning(
+    knowledge_copy: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """asked.yaml is derived: removing a fact must not break the fact base until the import is rerun."""
+    write_asked(
+        knowledge_copy,
+        [{"id": "mine", "answers": {"bessent": ["treasury bigwig?"], "no-such-fact": ["who is nobody"]}}],
+    )
+    with caplog.at_level(logging.WARNING, logger="bot.core.loader"):
+        kb = load_knowledge(knowledge_copy)
+    assert kb.asked[0].answers == {"bessent": ("treasury bigwig?",)}
+    assert "asked.yaml: mine: questions of 1 unknown fact(s) (no-such-fact) left out" in caplog.text
