@@ -33,6 +33,8 @@ from tests.conftest import KNOWLEDGE_DIR
         ("thanks bud", "thanks"),
         ("thx buddy", "thanks"),
         ("thx that helped 🙏", "thanks"),
+        ("ty that helps", "thanks"),  # 'helps' is no question about who helps whom
+        ("that really helps, thanks!", "thanks"),
         ("good bot", "praise"),
         ("awesome, very helpful", "praise"),
         ("you suck", "insult"),
@@ -84,6 +86,7 @@ def test_whom_a_greeting_addresses_is_no_filler_anywhere_else(engine: Engine, me
         ("good morning everyone, what is the car tariff", "tariff-autos"),  # 'good' is no 'goods' here
         ("hey everyone what is the car tariff", "tariff-autos"),
         ("hi team, who is bessent", "bessent"),
+        ("does the auto tariff relief help toyota", "tariff-autos"),  # 'help' in a question is no thanks
     ],
 )
 def test_a_greeting_before_a_question_is_not_part_of_it(engine: Engine, message: str, fact_id: str) -> None:
