@@ -83,16 +83,18 @@ class Importer:
         return next((f for f in ranked if f in right), right[0] if len(right) == 1 else None)
 
     def add(self, item: Item, into: Imported) -> None:
-        """Sort one question into the set's answers, declines or later questions, or skip it."""
-        key = normalise_question(item.question)
-        terms = self.engine.index.question_terms(item.question)
+        """Sort one question into the set's answers, declines or later questions, or skip it. The question
+        is kept as the engine reads it (cleaned, without a leading 'Q4)')."""
+        question = self.engine.prepare(item.question)
+        key = normalise_question(question)
+        terms = self.engine.index.question_terms(question)
         if not key or key in self.seen:
             into.skipped["already held"] += 1
             return
         if not terms:
             into.skipped["no word the matcher uses"] += 1
             return
-        reading = self.engine.read(item.question)
+        reading = self.engine.read(question)
         later = (
             reading.answer.kind is Kind.HORIZON
             if reading.answer is not None
@@ -106,16 +108,16 @@ class Importer:
             if fact is None:
                 into.skipped["fact cannot be told"] += 1
                 return
-            if self.owner.setdefault(terms, fact.id) != fact.id or terms in self.negative:
+            if terms in self.negative or self.owner.setdefault(terms, fact.id) != fact.id:
                 into.skipped["reads like another question"] += 1
                 return
-            into.answers.setdefault(fact.id, []).append(item.question)
+            into.answers.setdefault(fact.id, []).append(question)
         else:
             if terms in self.owner:
                 into.skipped["reads like an example"] += 1
                 return
             self.negative.add(terms)
-            (into.later if later else into.declines).append(item.question)
+            (into.later if later else into.declines).append(question)
         self.seen.add(key)
 
 

@@ -16,6 +16,7 @@ from bot.core.text import normalise_question
 from scripts.import_asked import TARGET, import_sets, render
 
 DATA = Path(__file__).parent / "data"
+BIGWIG = "which bigwig from the treasury did tokyo's envoy huddle with"  # in no set and no curated question
 
 
 def write_asked(knowledge: Path, entries: list[dict[str, object]]) -> None:
@@ -60,13 +61,14 @@ def test_leaving_a_set_out_removes_exactly_its_questions(kb: KnowledgeBase, engi
 
 
 def test_asked_questions_are_matched_like_examples(knowledge_copy: Path) -> None:
-    """A question only an asked set holds is answered by its fact, and declined once the set is gone."""
-    question = "which bigwig from the treasury did tokyo's envoy huddle with"
-    write_asked(knowledge_copy, [{"id": "mine", "answers": {"bessent": [question]}}])
+    """A question only an asked set holds helps answer other wordings of it (through the model, not the
+    word-for-word lookup), and stops helping once the set is left out."""
+    write_asked(knowledge_copy, [{"id": "mine", "answers": {"bessent": [BIGWIG]}}])
     kb = load_knowledge(knowledge_copy)
-    answer = Engine(kb).ask(question)
-    assert answer.kind is Kind.ANSWER and answer.fact is kb.facts["bessent"]
-    assert Engine(kb.leaving_out({"mine"})).ask(question).fact is not kb.facts["bessent"]
+    for wording in ("tokyo's envoy huddled with which treasury bigwig", "the treasury bigwig the envoy met"):
+        answer = Engine(kb).ask(wording)
+        assert answer.kind is Kind.ANSWER and answer.fact is kb.facts["bessent"], answer.reply
+        assert not Engine(kb.leaving_out({"mine"})).ask(wording).answered
 
 
 def test_an_asked_later_question_gets_the_horizon_reply(knowledge_copy: Path) -> None:
@@ -96,16 +98,42 @@ def test_a_bad_asked_entry_is_one_clear_problem(
     assert caught.value.problems[0].startswith("asked.yaml: ") and reason in caught.value.problems[0]
 
 
-def test_an_asked_question_that_repeats_a_curated_one_is_a_problem(
+def test_an_asked_question_a_curator_makes_curated_is_left_out_of_asked_yaml(
+    kb: KnowledgeBase, knowledge_copy: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Promoting an asked question to a curated example must not stop the fact base loading (the import
+    cannot run on a fact base that does not load): the asked copy is left out, with a warning."""
+    example = kb.facts["akazawa"].examples[0]
+    write_asked(knowledge_copy, [{"id": "mine", "answers": {"akazawa": [example.upper(), "akazawa who??"]}}])
+    with caplog.at_level(logging.WARNING, logger="bot.core.loader"):
+        loaded = load_knowledge(knowledge_copy)
+    assert loaded.asked[0].answers == {"akazawa": ("akazawa who??",)}
+    assert "asked.yaml: mine: 1 question(s) left out (no words or held before)" in caplog.text
+
+
+def test_check_names_asked_yaml_for_an_asked_question_the_matcher_cannot_tell_apart(
     kb: KnowledgeBase, knowledge_copy: Path
 ) -> None:
-    example = kb.facts["akazawa"].examples[0]
-    write_asked(knowledge_copy, [{"id": "mine", "answers": {"lutnick": [example.upper()]}}])
-    with pytest.raises(KnowledgeError) as caught:
-        load_knowledge(knowledge_copy)
-    [problem] = caught.value.problems
-    assert problem.startswith("asked.yaml: mine: question answered by lutnick 'COULD YOU")
-    assert problem.endswith("duplicates example of akazawa")
+    twin = "so " + kb.facts["bessent"].examples[0] + " then"  # the same concepts as an example of bessent
+    write_asked(knowledge_copy, [{"id": "mine", "answers": {"lutnick": [twin]}}])
+    [problem] = Engine(load_knowledge(knowledge_copy)).index.conflicts()
+    assert problem.startswith(f"asked.yaml: mine: example {twin!r} of lutnick reads the same as example ")
+
+
+def test_the_import_keeps_a_question_as_the_engine_reads_it(kb: KnowledgeBase, tmp_path: Path) -> None:
+    questions = tmp_path / "mine.yaml"
+    questions.write_text(
+        yaml.safe_dump(
+            {
+                "inscope": [{"q": f"Q7) {BIGWIG}", "expect": [["Bessent"]]}],
+                "outscope": [{"q": "question 3: what did the envoy eat for lunch in DC", "decline": True}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    imported = import_sets(kb, [questions])["mine"]
+    assert [q for questions in imported.answers.values() for q in questions] == [BIGWIG]
+    assert imported.declines == ["what did the envoy eat for lunch in DC"]
 
 
 def test_questions_of_a_removed_fact_are_left_out_with_a_warning(

@@ -8,10 +8,11 @@ import random
 import pytest
 import yaml
 
+from bot.core.evaluation import Score
 from bot.core.loader import _tree
 from bot.core.matching.decision import FEATURES, BoostedTrees, DecisionModel, Logistic, Tree, Verdict
 from scripts.boosting import Settings, fit_trees
-from scripts.fit_decision import _flow
+from scripts.fit_decision import _flow, pick
 
 NEUTRAL = {name: 0.0 for name in FEATURES} | {"intent": 1.0, "entity": 1.0, "negative_lead": -0.2}
 
@@ -91,3 +92,20 @@ def test_rounding_noise_and_many_values_survive_decision_yaml() -> None:
     thresholds = {t for tree in fitted.trees for t in _thresholds(tree)}
     assert thresholds and not thresholds & ({a for a, _ in rows} | {b for _, b in rows})
     assert all(not 0.999999 < t < 1.0 for t in thresholds)  # nothing splits 1 from 1 - 2**-52
+
+
+def _score(right: int, wrong: int, total: int = 1000) -> Score:
+    """A pooled held-out score: `right` of `total`, `wrong` of the answers wrong."""
+    return Score(total=total, right=right, answered=right + wrong, wrong=wrong)
+
+
+def test_the_fit_picks_the_most_right_answers_at_the_precision_target() -> None:
+    grid = {(0.6, 0.0): _score(950, 30), (0.7, 0.0): _score(930, 15), (0.8, 0.0): _score(900, 10)}
+    assert pick(grid) == (0.7, 0.0)  # 0.6 answers more but below 98% precision
+
+
+def test_the_fit_asks_back_least_among_settings_as_good_within_noise() -> None:
+    grid = {(0.7, 0.1): _score(930, 15), (0.75, 0.06): _score(929, 15), (0.8, 0.0): _score(900, 10)}
+    assert pick(grid) == (0.75, 0.06)  # one right answer fewer in 1,000 is noise; it asks back less
+    grid[0.75, 0.06] = _score(920, 15)
+    assert pick(grid) == (0.7, 0.1)  # ten fewer is not

@@ -138,7 +138,7 @@ def cmd_check(settings: Settings, args: argparse.Namespace) -> int:
         print("\n".join(problems), file=sys.stderr)
         return 1
     examples = sum(len(f.examples) for f in kb.facts.values())
-    asked = sum(len(q) for a in kb.asked for q in (*a.answers.values(), a.declines, a.later))
+    asked = sum(a.size for a in kb.asked)
     print(
         f"ok: {len(kb.facts)} facts, {examples} examples, {asked} asked questions ({len(kb.asked)} sets), "
         f"{len(kb.sources)} sources, "

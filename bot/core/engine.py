@@ -75,6 +75,7 @@ class Engine:
             kb.vocabulary.broader,
             frozenset(entities),
             kb.asked_answers(),
+            {q: f"{a.file}: {a.id}" for a in kb.asked for qs in a.answers.values() for q in qs},
         )
         self.model = kb.decision
         self.threshold = (

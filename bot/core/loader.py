@@ -718,19 +718,15 @@ class _Loader:
         return tuple(sets)
 
     def check_questions_unique(
-        self, facts: dict[str, Fact], declines: tuple[DeclineGroup, ...], asked: tuple[AskedSet, ...]
-    ) -> None:
-        """Every example, gap, decline and asked question says something no other entry says."""
+        self, facts: dict[str, Fact], declines: tuple[DeclineGroup, ...]
+    ) -> dict[str, str]:
+        """Every example, gap and decline question says something no other entry says; what each says."""
         seen: dict[str, str] = {}
         for fact in facts.values():
             seen[normalise_question(fact.question)] = f"the question of {fact.id}"
         lists = [(f.file, f.id, "example", f.examples) for f in facts.values()]
         lists += [(f.file, f.id, "gap", f.gaps) for f in facts.values()]
         lists += [(g.file, g.id, "decline example", g.examples) for g in declines]
-        for a in asked:
-            lists += [(a.file, a.id, f"question answered by {f}", qs) for f, qs in a.answers.items()]
-            lists += [(a.file, a.id, "question to decline", a.declines)]
-            lists += [(a.file, a.id, "later question", a.later)]
         for file, owner, label, questions in lists:
             for question in questions:
                 key = normalise_question(question)
@@ -740,6 +736,37 @@ class _Loader:
                     self.problem(file, owner, f"{label} {clip(question, 60)!r} duplicates {seen[key]}")
                 else:
                     seen[key] = f"{label} of {owner}"
+        return seen
+
+    @staticmethod
+    def without_repeats(asked: tuple[AskedSet, ...], seen: dict[str, str]) -> tuple[AskedSet, ...]:
+        """The asked sets without questions that have no words or repeat a curated or earlier one, each set
+        with a warning (a curator may make an asked question curated: that must not stop loading)."""
+        keys = set(seen)
+
+        def fresh(questions: tuple[str, ...]) -> tuple[str, ...]:
+            kept = []
+            for question in questions:
+                key = normalise_question(question)
+                if key and key not in keys:
+                    keys.add(key)
+                    kept.append(question)
+            return tuple(kept)
+
+        settled = []
+        for a in asked:
+            answers = {f: fresh(questions) for f, questions in a.answers.items()}
+            answers = {f: questions for f, questions in answers.items() if questions}
+            one = AskedSet(a.id, answers, fresh(a.declines), fresh(a.later), a.file)
+            if dropped := a.size - one.size:
+                log.warning(
+                    "%s: %s: %d question(s) left out (no words or held before); run scripts/import_asked.py",
+                    a.file,
+                    a.id,
+                    dropped,
+                )
+            settled.append(one)
+        return tuple(settled)
 
     def build_fact(self, file: str, data: dict[str, Any], sources: dict[str, Source]) -> Fact | None:
         citations = []
@@ -803,8 +830,8 @@ class _Loader:
         news = self.load_news(set(vocabulary.synonyms) | set(participants))
         smalltalk = self.load_smalltalk()
         declines = self.load_declines()
-        asked = self.load_asked(facts)
-        self.check_questions_unique(facts, declines, asked)
+        seen = self.check_questions_unique(facts, declines)
+        asked = self.without_repeats(self.load_asked(facts), seen)
         if self.problems or conversation is None or decision is None or news is None:
             raise KnowledgeError(self.problems)
         return KnowledgeBase(

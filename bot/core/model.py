@@ -145,6 +145,11 @@ class AskedSet:
     later: tuple[str, ...]  # questions to decline as about events after the horizon
     file: str = ""
 
+    @property
+    def size(self) -> int:
+        """How many questions the set holds."""
+        return sum(map(len, self.answers.values())) + len(self.declines) + len(self.later)
+
 
 @dataclass(frozen=True, slots=True)
 class SmallTalk:
@@ -242,7 +247,7 @@ class KnowledgeBase:
     def decline_groups(self) -> tuple[DeclineGroup, ...]:
         """The curated decline groups, then the asked questions to decline, one group per set and reason."""
         asked = [
-            DeclineGroup(f"{a.id}-{reason}", reason, questions, a.file)
+            DeclineGroup(a.id, reason, questions, a.file)
             for a in self.asked
             for reason, questions in (("other", a.declines), ("later", a.later))
             if questions

@@ -106,9 +106,13 @@ class FactIndex:
         broader: Mapping[str, str],
         entities: frozenset[str],
         asked: Mapping[str, Sequence[str]] | None = None,
+        origins: Mapping[str, str] | None = None,
     ) -> None:
+        """`asked`: per fact id, more example questions (knowledge/asked.yaml); `origins`: where each of
+        them is written ('asked.yaml: blind10'), for problem reports."""
         self.facts = list(facts)
         asked = asked or {}
+        self.origins = dict(origins or {})
         self.declines = list(declines)
         self.lexicon = lexicon
         self.broader = dict(broader)
@@ -286,14 +290,13 @@ class FactIndex:
             if doc.kind is DocKind.EXAMPLE:
                 fact = self.facts[doc.owner]
                 first = examples.setdefault(doc.terms, doc)
+                where = self.origins.get(doc.text, f"{fact.file}: {fact.id}")  # curated, or asked.yaml
                 if not doc.terms:
-                    problems.append(
-                        f"{fact.file}: {fact.id}: example {doc.text!r} has no word the matcher uses"
-                    )
+                    problems.append(f"{where}: example {doc.text!r} has no word the matcher uses")
                 elif first.owner != doc.owner:
                     other = self.facts[first.owner].id
                     problems.append(
-                        f"{fact.file}: {fact.id}: example {doc.text!r} reads the same as example "
+                        f"{where}: example {doc.text!r} of {fact.id} reads the same as example "
                         f"{first.text!r} of {other} ({', '.join(sorted(doc.terms))})"
                     )
         for doc in self.docs:
