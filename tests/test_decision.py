@@ -26,9 +26,10 @@ def _model(margin: float) -> DecisionModel:
     ("confidence", "best", "runner_up", "example_margin", "margin", "verdict"),
     [
         (0.95, 0.9, 0.1, 0.5, 0.1, Verdict.ANSWER),  # sure, and far ahead
-        (0.95, 0.9, 0.85, 0.02, 0.1, Verdict.AMBIGUOUS),  # sure, but another fact is as likely and as close
-        (0.95, 0.9, 0.85, 0.02, 0.0, Verdict.ANSWER),  # ...unless the fitted margin is 0
-        (0.95, 0.9, 0.85, 0.3, 0.1, Verdict.ANSWER),  # its closest example is much closer than the other's
+        (0.85, 0.9, 0.85, 0.02, 0.1, Verdict.AMBIGUOUS),  # likely, but another fact is as likely and as close
+        (0.85, 0.9, 0.85, 0.02, 0.0, Verdict.ANSWER),  # ...unless the fitted margin is 0
+        (0.85, 0.9, 0.85, 0.3, 0.1, Verdict.ANSWER),  # its closest example is much closer than the other's
+        (0.95, 0.9, 0.85, 0.02, 0.1, Verdict.ANSWER),  # stage 2 is SURE: stated, however close the other
         (0.5, 0.5, 0.45, 0.0, 0.0, Verdict.AMBIGUOUS),  # neither sure alone, the two together are
         (0.5, 0.5, 0.1, 0.4, 0.0, Verdict.DECLINE),  # not sure, and no second candidate
         (0.3, 0.3, 0.2, 0.1, 0.1, Verdict.DECLINE),  # two candidates, but not likely even together

@@ -43,6 +43,8 @@ AMBIGUITY_FLOOR = 0.5
 # fact's closest example means the question is one the articles do not answer; and a fact that cannot
 # answer the kind of question asked (who, when, how long, how much...) is never stated.
 NEGATIVE_LEAD_LIMIT = 0.1
+# Stage 2 this sure of the best fact: it is stated, however close the runner-up (asking back costs a click).
+SURE = 0.9
 
 
 class Verdict(StrEnum):
@@ -158,13 +160,13 @@ class DecisionModel:
         features: Mapping[str, float],
         threshold: float,
     ) -> Verdict:
-        """Answer when the best fact is likely right and clearly ahead; ask which one was meant when another
-        fact is about as likely and its closest example about as close, or when neither is sure enough
-        alone but the two together are."""
+        """Answer when the best fact is likely right and clearly ahead, or when stage 2 is SURE of it; ask
+        which one was meant when another fact is about as likely and its closest example about as close, or
+        when neither is sure enough alone but the two together are."""
         if features["negative_lead"] >= NEGATIVE_LEAD_LIMIT or not features["intent"]:
             return Verdict.DECLINE
         two = runner_up >= AMBIGUITY_FLOOR * best
         if confidence >= threshold:
             close = best - runner_up < self.ambiguity_margin and features["margin"] < self.ambiguity_margin
-            return Verdict.AMBIGUOUS if two and close else Verdict.ANSWER
+            return Verdict.AMBIGUOUS if two and close and confidence < SURE else Verdict.ANSWER
         return Verdict.AMBIGUOUS if two and best + runner_up >= threshold else Verdict.DECLINE
