@@ -67,14 +67,14 @@ class Importer:
         self.facts = list(kb.facts.values())
         self.engine = Engine(kb.leaving_out({a.id for a in kb.asked}))
         index = self.engine.index
-        self.seen = {normalise_question(q) for q in index.exact}
+        self.seen = set(index.exact)  # normalised already
         self.owner: dict[frozenset[str], str] = {}  # what an answered question reads as -> its fact
         self.negative: set[frozenset[str]] = set()  # what a question to decline reads as
         for fact in self.facts:
             for question in (fact.question, *fact.examples):
                 self.owner.setdefault(index.question_terms(question), fact.id)
             self.negative.update(index.question_terms(q) for q in fact.gaps)
-        self.negative.update(index.question_terms(q) for g in self.engine.declines for q in g.examples)
+        self.negative.update(index.question_terms(q) for g in index.declines for q in g.examples)
 
     def label(self, item: Item, reading: Reading) -> Fact | None:
         """The fact that answers an in-scope question, or None when it cannot be told."""

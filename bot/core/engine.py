@@ -66,16 +66,14 @@ class Engine:
         subjects = {p.fact.id: p.id for p in kb.participants.values()}
         subjects |= {t.fact.id: f"{t.rate:g}" for t in kb.tariffs if t.rate is not None}
         entities = kb.vocabulary.entities | set(kb.participants)
-        self.declines = kb.decline_groups()
         self.index = FactIndex(
             facts,
-            self.declines,
+            kb.decline_groups(),
             self.lexicon,
             subjects,
             kb.vocabulary.broader,
             frozenset(entities),
-            kb.asked_answers(),
-            {q: f"{a.file}: {a.id}" for a in kb.asked for qs in a.answers.values() for q in qs},
+            kb.asked,
         )
         self.model = kb.decision
         self.threshold = (
@@ -199,7 +197,7 @@ class Engine:
         later = (
             curated is not None
             and curated.kind is DocKind.DECLINE
-            and self.declines[curated.owner].reason == "later"
+            and self.index.declines[curated.owner].reason == "later"
         )
         if later or (reading.neighbours is not None and self.later_neighbour(reading.neighbours)):
             return self._horizon(reading, candidates, confidence)
@@ -274,6 +272,6 @@ class Engine:
         best_example = max(near.examples.values(), default=0.0)
         return (
             group is not None
-            and self.declines[group].reason == "later"
+            and self.index.declines[group].reason == "later"
             and near.decline >= max(best_example, LATER_NEIGHBOUR)
         )

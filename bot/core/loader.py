@@ -699,24 +699,6 @@ class _Loader:
             for file, data in self.entries("declines", DECLINE_FIELDS, "decline group")
         )
 
-    def load_asked(self, facts: dict[str, Fact]) -> tuple[AskedSet, ...]:
-        """The questions of labelled question sets, answered by known facts or to decline. Questions of a
-        fact that is gone are left out (derived data must not stop a curator removing a fact)."""
-        sets = []
-        for file, data in self.entries("asked", ASKED_FIELDS, "asked set"):
-            answers = data.get("answers", {})
-            if gone := sorted(set(answers) - set(facts)):
-                log.warning(
-                    "%s: %s: questions of %d unknown fact(s) (%s) left out; run scripts/import_asked.py",
-                    file,
-                    data["id"],
-                    len(gone),
-                    clip(", ".join(gone), 80),
-                )
-                answers = {f: questions for f, questions in answers.items() if f in facts}
-            sets.append(AskedSet(data["id"], answers, data.get("declines", ()), data.get("later", ()), file))
-        return tuple(sets)
-
     def check_questions_unique(
         self, facts: dict[str, Fact], declines: tuple[DeclineGroup, ...]
     ) -> dict[str, str]:
@@ -738,10 +720,10 @@ class _Loader:
                     seen[key] = f"{label} of {owner}"
         return seen
 
-    @staticmethod
-    def without_repeats(asked: tuple[AskedSet, ...], seen: dict[str, str]) -> tuple[AskedSet, ...]:
-        """The asked sets without questions that have no words or repeat a curated or earlier one, each set
-        with a warning (a curator may make an asked question curated: that must not stop loading)."""
+    def load_asked(self, facts: dict[str, Fact], seen: Iterable[str]) -> tuple[AskedSet, ...]:
+        """The questions of labelled question sets, answered by known facts or to decline. Derived data must
+        not stop a curator: questions of a fact that is gone, and questions with no words or that repeat a
+        curated (`seen`: normalised) or earlier one, are left out, with a warning per set."""
         keys = set(seen)
 
         def fresh(questions: tuple[str, ...]) -> tuple[str, ...]:
@@ -753,20 +735,31 @@ class _Loader:
                     kept.append(question)
             return tuple(kept)
 
-        settled = []
-        for a in asked:
-            answers = {f: fresh(questions) for f, questions in a.answers.items()}
+        sets = []
+        for file, data in self.entries("asked", ASKED_FIELDS, "asked set"):
+            answers = data.get("answers", {})
+            if gone := sorted(set(answers) - set(facts)):
+                log.warning(
+                    "%s: %s: questions of %d unknown fact(s) (%s) left out; run scripts/import_asked.py",
+                    file,
+                    data["id"],
+                    len(gone),
+                    clip(", ".join(gone), 80),
+                )
+            known = {f: questions for f, questions in answers.items() if f in facts}
+            listed = AskedSet(data["id"], known, data.get("declines", ()), data.get("later", ()), file)
+            answers = {f: fresh(questions) for f, questions in listed.answers.items()}
             answers = {f: questions for f, questions in answers.items() if questions}
-            one = AskedSet(a.id, answers, fresh(a.declines), fresh(a.later), a.file)
-            if dropped := a.size - one.size:
+            one = AskedSet(listed.id, answers, fresh(listed.declines), fresh(listed.later), file)
+            if dropped := listed.size - one.size:
                 log.warning(
                     "%s: %s: %d question(s) left out (no words or held before); run scripts/import_asked.py",
-                    a.file,
-                    a.id,
+                    file,
+                    one.id,
                     dropped,
                 )
-            settled.append(one)
-        return tuple(settled)
+            sets.append(one)
+        return tuple(sets)
 
     def build_fact(self, file: str, data: dict[str, Any], sources: dict[str, Source]) -> Fact | None:
         citations = []
@@ -830,8 +823,7 @@ class _Loader:
         news = self.load_news(set(vocabulary.synonyms) | set(participants))
         smalltalk = self.load_smalltalk()
         declines = self.load_declines()
-        seen = self.check_questions_unique(facts, declines)
-        asked = self.without_repeats(self.load_asked(facts), seen)
+        asked = self.load_asked(facts, self.check_questions_unique(facts, declines))
         if self.problems or conversation is None or decision is None or news is None:
             raise KnowledgeError(self.problems)
         return KnowledgeBase(

@@ -236,14 +236,6 @@ class KnowledgeBase:
         """The same fact base without the asked questions of these sets (to score a set held out)."""
         return replace(self, asked=tuple(a for a in self.asked if a.id not in sets))
 
-    def asked_answers(self) -> dict[str, tuple[str, ...]]:
-        """Per fact id, the asked questions it answers (more examples to match with)."""
-        more: dict[str, list[str]] = {}
-        for asked in self.asked:
-            for fact_id, questions in asked.answers.items():
-                more.setdefault(fact_id, []).extend(questions)
-        return {fact_id: tuple(questions) for fact_id, questions in more.items()}
-
     def decline_groups(self) -> tuple[DeclineGroup, ...]:
         """The curated decline groups, then the asked questions to decline, one group per set and reason."""
         asked = [

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from bot.core.matching.lexicon import Analysis, Lexicon
-from bot.core.model import DeclineGroup, Fact
+from bot.core.model import AskedSet, DeclineGroup, Fact
 from bot.core.text import normalise_question
 
 # How strongly a fact's body holds a concept, by where the concept appears in the fact.
@@ -105,14 +105,17 @@ class FactIndex:
         subjects: Mapping[str, str],
         broader: Mapping[str, str],
         entities: frozenset[str],
-        asked: Mapping[str, Sequence[str]] | None = None,
-        origins: Mapping[str, str] | None = None,
+        asked: Sequence[AskedSet] = (),
     ) -> None:
-        """`asked`: per fact id, more example questions (knowledge/asked.yaml); `origins`: where each of
-        them is written ('asked.yaml: blind10'), for problem reports."""
+        """`asked`: the labelled sets' questions (knowledge/asked.yaml), indexed as more examples of the
+        facts that answer them (their questions to decline are among `declines`)."""
         self.facts = list(facts)
-        asked = asked or {}
-        self.origins = dict(origins or {})
+        more: dict[str, list[str]] = defaultdict(list)
+        self.origins: dict[str, str] = {}  # where each asked example is written, for problem reports
+        for a in asked:
+            for fact_id, questions in a.answers.items():
+                more[fact_id] += questions
+                self.origins.update(dict.fromkeys(questions, f"{a.file}: {a.id}"))
         self.declines = list(declines)
         self.lexicon = lexicon
         self.broader = dict(broader)
@@ -126,7 +129,7 @@ class FactIndex:
         for i, fact in enumerate(self.facts):
             raw_docs += [
                 (i, DocKind.EXAMPLE, q, self.question_terms(q))
-                for q in (fact.question, *fact.examples, *asked.get(fact.id, ()))
+                for q in (fact.question, *fact.examples, *more.get(fact.id, ()))
             ]
             raw_docs += [(i, DocKind.GAP, q, self.question_terms(q)) for q in fact.gaps]
         for g, group in enumerate(self.declines):
