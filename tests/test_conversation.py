@@ -109,6 +109,8 @@ def test_a_greeting_around_a_question_still_answers_it(engine: Engine, message: 
         "what tariff does japan pay in 2026",
         "did the two sides reach an agreement in june",
         "how did the talks end in the end",
+        "was the car tariff lifted later in the year",
+        "did the pause get extended later this year",
     ],
 )
 def test_questions_about_later_events_meet_the_horizon(

@@ -20,36 +20,38 @@ DATA = Path(__file__).parent / "data"
 # (knowledge/asked.yaml holds every set's questions), under the decision fitted on all sets (this one
 # too: the held-out figures are the fit script's). The sets' first, untouched scores are in the README.
 FLOORS = {
-    "questions.yaml": (0.94, 0.97),
-    "holdout.yaml": (0.90, 0.97),
+    "questions.yaml": (0.95, 0.98),
+    "holdout.yaml": (0.90, 0.96),
     "blind2.yaml": (0.99, 0.99),
-    "blind3.yaml": (0.93, 0.96),
-    "blind4.yaml": (0.96, 0.99),
+    "blind3.yaml": (0.95, 0.96),
+    "blind4.yaml": (0.96, 0.97),
     "blind5.yaml": (0.93, 0.99),
-    "blind6.yaml": (0.91, 0.98),
-    "blind7.yaml": (0.92, 0.97),
-    "blind8.yaml": (0.93, 0.97),
-    "blind9.yaml": (0.94, 0.97),
-    "blind10.yaml": (0.93, 0.98),
-    "blind11.yaml": (0.96, 0.99),
-    "blind12.yaml": (0.91, 0.96),
-    "blind13.yaml": (0.90, 0.96),
-    "blind14.yaml": (0.92, 0.97),
-    "blind15.yaml": (0.94, 0.99),
+    "blind6.yaml": (0.92, 0.98),
+    "blind7.yaml": (0.91, 0.97),
+    "blind8.yaml": (0.95, 0.99),
+    "blind9.yaml": (0.95, 0.98),
+    "blind10.yaml": (0.92, 0.97),
+    "blind11.yaml": (0.97, 0.99),
+    "blind12.yaml": (0.92, 0.96),
+    "blind13.yaml": (0.92, 0.95),
+    "blind14.yaml": (0.93, 0.98),
+    "blind15.yaml": (0.95, 0.99),
     "blind16.yaml": (0.91, 0.98),
-    "blind17.yaml": (0.94, 0.98),
-    "blind18.yaml": (0.92, 0.97),
-    "blind19.yaml": (0.93, 0.97),
+    "blind17.yaml": (0.95, 0.98),
+    "blind18.yaml": (0.94, 0.96),
+    "blind19.yaml": (0.95, 0.97),
     "blind20.yaml": (0.91, 0.95),
-    "blind21.yaml": (0.92, 0.96),
-    "blind22.yaml": (0.94, 0.99),
+    "blind21.yaml": (0.94, 0.98),
+    "blind22.yaml": (0.95, 0.98),
     "blind23.yaml": (0.88, 0.96),
-    "blind24.yaml": (0.92, 0.98),
-    "blind25.yaml": (0.91, 0.97),
+    "blind24.yaml": (0.93, 0.97),
+    "blind25.yaml": (0.92, 0.96),
     "blind26.yaml": (0.91, 0.95),
-    "blind27.yaml": (0.92, 0.96),
-    "blind28.yaml": (0.92, 0.97),
-    "blind29.yaml": (0.93, 0.98),
+    "blind27.yaml": (0.93, 0.96),
+    "blind28.yaml": (0.93, 0.97),
+    "blind29.yaml": (0.93, 0.97),
+    "blind30.yaml": (0.94, 0.96),
+    "blind31.yaml": (0.93, 0.98),
 }
 
 
@@ -258,6 +260,32 @@ def test_a_fact_that_cannot_answer_the_kind_of_question_is_not_stated(engine: En
     # The rice proposal says nothing about quantities: 'how many tons' is not answered by it.
     assert engine.ask("is japan going to import more us rice").answered
     assert not engine.ask("how many tons of us rice will japan import").answered
+
+
+@pytest.mark.parametrize(
+    ("question", "fact_id"),
+    [
+        ("how long before the talks did trump ease the car levies", "tariff-autos"),  # 'two days before'
+        ("so is this the first round?", "round-second"),  # the round under way, not the April one
+        ("how is tokyo's negotiator getting on", "talks-outcome"),
+        ("whats the latest with the us-japan tariff negotiations", "talks-outcome"),
+        ("anything on ricee?", "proposal-rice"),  # a doubled letter in a short word
+        ("wat about working lvl talks", "talks-next-steps"),
+    ],
+)
+def test_ways_of_asking_that_went_to_the_wrong_fact_or_none(
+    engine: Engine, question: str, fact_id: str
+) -> None:
+    _assert_answered_by(engine, question, fact_id)
+
+
+def test_a_time_of_day_is_a_detail_only_the_article_stamps_give(engine: Engine) -> None:
+    # No fact but the articles' time stamps states a clock time: 'what time' is not 'when'.
+    answer = engine.ask("what time on friday did the working-level talks begin")
+    assert not answer.answered and engine.kb.facts["talks-next-steps"] in answer.suggested
+    assert engine.ask("what time was the 2 may article published").fact == engine.kb.facts[
+        "context-article-times"
+    ]
 
 
 def test_near_misses_offer_at_most_three_suggestions_that_answer(engine: Engine) -> None:

@@ -40,6 +40,8 @@ MISSPELLINGS = [
     ("reimbursment", "reimbursement"),
     ("goverment", "government"),
     ("recieved", "received"),
+    ("ricee", "rice"),  # a doubled letter in a short word
+    ("cornn", "corn"),
     ("carz", "cars"),  # the chat plural
     ("dealz", "deals"),
 ]

@@ -9,7 +9,7 @@ from datetime import date
 from bot.core.matching.decision import DecisionModel
 
 TOPICS = ("tariffs", "autos", "agriculture", "participants", "schedule", "news")
-INTENTS = ("who", "what", "when", "duration", "amount", "why", "where", "yesno", "list")
+INTENTS = ("who", "what", "when", "clock", "duration", "amount", "why", "where", "yesno", "list")
 TARIFF_KINDS = ("universal", "reciprocal", "sectoral")
 TARIFF_STATUSES = ("in force", "paused")
 # Why a question is declined: a detail the articles do not give, a later event, or another subject.

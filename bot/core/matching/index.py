@@ -19,7 +19,7 @@ KEYWORD, TITLE, SUBJECT, ABOUT, ANSWER, QUOTE = 1.0, 1.0, 1.0, 0.8, 0.7, 0.4
 BROADER = 0.9
 # Question intents that change what a right answer is; they take part in matching as terms ('which'
 # asks for a list or an identity, so it matches too, but facts are not required to answer it).
-STRONG_INTENTS = frozenset({"who", "when", "duration", "amount", "why", "where"})
+STRONG_INTENTS = frozenset({"who", "when", "clock", "duration", "amount", "why", "where"})
 MATCHED_INTENTS = STRONG_INTENTS | {"list"}
 INTENT_WEIGHT = 1.5  # the weight of an intent term: about that of a concept in half the facts
 # Words an indexed question has that the asked one lacks count this much against the match (Tversky):

@@ -174,9 +174,11 @@ class Lexicon:
         ):
             if word[0] != token[0] and word[:2] != token[1::-1]:
                 continue
-            if size <= 5 and len(word) < size:
-                continue  # short words: a missing letter ('scot' -> 'scott'), never a dropped one ('care')
-            cost = 0.5 if _DOUBLES.sub(r"\1", word) == _DOUBLES.sub(r"\1", token) else float(distance)
+            doubled = _DOUBLES.sub(r"\1", word) == _DOUBLES.sub(r"\1", token)
+            if size <= 5 and len(word) < size and not doubled:
+                continue  # short words: a missing letter ('scot' -> 'scott'), a doubled one ('ricee'), but
+                # never a dropped one ('care')
+            cost = 0.5 if doubled else float(distance)
             if token[-1] == "z" and word == token[:-1] + "s":
                 cost = 0.5  # the chat plural: 'carz', 'dealz'
             if cost > 1 and (size < 6 or fuzz.ratio(word, token) < 75):
