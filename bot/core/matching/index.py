@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import operator
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ ORDINARY_FROM, ORDINARY_SPAN, ORDINARY_FLOOR = 3.5, 2.5, 0.3
 # A word at least this common (Zipf) weighs at most like a concept found in half the facts.
 COMMON_WORD_ZIPF, COMMON_WORD_IDF = 4.0, 1.0
 BAYES_ALPHA = 0.5  # Laplace smoothing of the naive Bayes term counts
-# Indexed questions that cannot reach this similarity are not scored (they are never a close neighbour).
+# Indexed questions below this similarity are not scored (they are never a close neighbour).
 SIMILARITY_FLOOR = 0.45
 # A word in more fact bodies than this adds no new candidates once rarer words have found some.
 SCAN_LIMIT = 5_000
@@ -91,6 +92,7 @@ def _two_best(scores: dict[int, float]) -> tuple[tuple[int, float], tuple[int, f
 
 
 _EXAMPLE, _GAP = DocKind.EXAMPLE, DocKind.GAP
+_LEAST_EXTRA = min(EXTRA.values())
 _NONE: frozenset[int] = frozenset()
 
 
@@ -163,7 +165,10 @@ class FactIndex:
                 (owner, kind, terms), Doc(owner, kind, text, terms, self._weight(terms), EXTRA[kind])
             )
             texts.setdefault(normalise_question(text), doc)
-        self.docs = list(unique.values())
+        # By weight, lightest first: a question first met late in the posting loop can reach the floor only if
+        # it is light enough, and those are a prefix of every posting list (see _shared).
+        self.docs = sorted(unique.values(), key=operator.attrgetter("weight"))
+        self.doc_weights = [doc.weight for doc in self.docs]
         postings: dict[str, list[int]] = defaultdict(list)
         for d, doc in enumerate(self.docs):
             for term in doc.terms:
@@ -354,6 +359,8 @@ class FactIndex:
             weight, extra_share, owner, kind = rows[d]
             extra = weight - common
             similarity = common / (total + extra_share * extra) if extra > 0 else common / total
+            if similarity < SIMILARITY_FLOOR:
+                continue
             if kind is _EXAMPLE:
                 if similarity > examples.get(owner, 0.0):
                     examples[owner] = similarity
@@ -382,9 +389,12 @@ class FactIndex:
         )
 
     def _shared(self, weights: dict[str, float], order: list[str], total: float) -> dict[int, float]:
-        """Per indexed question, the weight it shares with the question, terms taken in `order` (heaviest
-        first; max-score pruning: once the terms still to come weigh too little for an unseen question to
-        reach SIMILARITY_FLOOR, common terms only add to questions already found)."""
+        """Per indexed question that may reach SIMILARITY_FLOOR, the weight it shares with the question,
+        terms taken in `order` (heaviest first). Max-score pruning: a question first met at a term shares
+        at most the weight of the terms still to come, and its own words the question lacks count against
+        it; so, term by term, only questions light enough are taken in (a prefix of the posting list, as
+        the questions are numbered by weight), and once no unseen question can reach the floor, terms only
+        add to questions already found."""
         shared: dict[int, float] = {}
         remaining = total
         for term in order:
@@ -393,8 +403,13 @@ class FactIndex:
             if term in self.wide_postings:  # its broader concept, in questions lacking the term itself
                 steps.append((self.wide_postings[term], self.wide_sets[term], BROADER * weight))
             found = remaining >= SIMILARITY_FLOOR * total
+            # The heaviest an unseen question may weigh: similarity <= remaining / (total + extra share x
+            # (weight - remaining)), the extra share being at least that of an example; the questions
+            # numbered below `admissible` weigh no more.
+            heaviest = remaining + (remaining / SIMILARITY_FLOOR - total) / _LEAST_EXTRA
+            admissible = bisect_right(self.doc_weights, heaviest) if found else 0
             for postings, holders, add in steps:
-                if not found:  # only questions already found
+                if shared:
                     held = (
                         holders.intersection(shared)
                         if len(shared) < len(holders)
@@ -402,12 +417,12 @@ class FactIndex:
                     )
                     for d in held:
                         shared[d] += add
-                elif shared:
-                    get = shared.get
-                    for d in postings:
-                        shared[d] = get(d, 0.0) + add
-                else:
-                    shared = dict.fromkeys(postings, add)
+                    if found:
+                        setdefault = shared.setdefault
+                        for d in postings[: bisect_left(postings, admissible)]:
+                            setdefault(d, add)
+                elif found:
+                    shared = dict.fromkeys(postings[: bisect_left(postings, admissible)], add)
             remaining -= weight
         return shared
 
