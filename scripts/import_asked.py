@@ -7,7 +7,8 @@ Each set was written blind, by someone who saw only the articles: the way real p
 questions become more examples of the fact that answers them, its questions to decline more decline
 questions, so that the next person who asks the same way is matched. A question's fact is the one the
 curated data (without any asked questions) holds closest among those whose answer holds everything the
-set expects, or else the only fact that does. Questions to decline that the horizon rule catches, or whose
+set expects (preferring those that hold more than a loose alternative: 'May' beside 'mid-May'), or else
+the only fact that does. Questions to decline that the horizon rule catches, or whose
 closest curated question is one about later events, go to `later`. Neither depends on the fitted
 decision, so refitting does not change this file.
 
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.core.answer import Kind  # noqa: E402
 from bot.core.engine import Engine, Reading  # noqa: E402
-from bot.core.evaluation import Item, answer_is_right, load_set  # noqa: E402
+from bot.core.evaluation import Item, alternative_matches, answer_is_right, load_set  # noqa: E402
 from bot.core.loader import load_knowledge  # noqa: E402
 from bot.core.model import Fact, KnowledgeBase  # noqa: E402
 from bot.core.text import normalise_question  # noqa: E402
@@ -77,10 +78,13 @@ class Importer:
         self.negative.update(index.question_terms(q) for g in index.declines for q in g.examples)
 
     def label(self, item: Item, reading: Reading) -> Fact | None:
-        """The fact that answers an in-scope question, or None when it cannot be told."""
+        """The fact that answers an in-scope question, or None when it cannot be told. A fact that holds
+        only a loose alternative of what is expected ('May', written beside 'mid-May') comes after those
+        that hold a strict one."""
         right = [f for f in self.facts if answer_is_right(item, f.answer)]
+        strict = [f for f in right if _holds_strictly(item, f.answer)] or right
         ranked = [fact for fact, _ in reading.features]  # by closeness alone, so that a refit changes nothing
-        return next((f for f in ranked if f in right), right[0] if len(right) == 1 else None)
+        return next((f for f in ranked if f in strict), strict[0] if len(strict) == 1 else None)
 
     def add(self, item: Item, into: Imported) -> None:
         """Sort one question into the set's answers, declines or later questions, or skip it. The question
@@ -119,6 +123,19 @@ class Importer:
             self.negative.add(terms)
             (into.later if later else into.declines).append(question)
         self.seen.add(key)
+
+
+def _holds_strictly(item: Item, answer: str) -> bool:
+    """True when the answer holds, of every group expected, an alternative no other one of the group
+    contains (not 'May' where the group also has 'mid-May')."""
+    return all(
+        any(
+            alternative_matches(a, answer)
+            for a in group
+            if not any(a.lower() in b.lower() and a.lower() != b.lower() for b in group)
+        )
+        for group in item.expect
+    )
 
 
 def render(imported: dict[str, Imported]) -> str:

@@ -137,6 +137,23 @@ def test_the_import_keeps_a_question_as_the_engine_reads_it(kb: KnowledgeBase, t
     assert imported.declines == ["what did the envoy eat for lunch in DC"]
 
 
+def test_a_fact_holding_only_a_loose_alternative_is_not_the_label(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """'May' beside 'mid-May': the tariffs overview says '1 May', the outcome says 'mid-May' and 'progress';
+    the overview is closer to this question, but the outcome is what the author meant."""
+    question = "where do things stand rn with the japan us tariff talks"
+    questions = tmp_path / "mine.yaml"
+    questions.write_text(
+        yaml.safe_dump(
+            {"inscope": [{"q": question, "expect": [["progress", "mid-May", "May"]]}], "outscope": []}
+        ),
+        encoding="utf-8",
+    )
+    curated = Engine(kb.leaving_out({a.id for a in kb.asked}))
+    ranked = [fact.id for fact, _ in curated.read(question).features]
+    assert ranked.index("tariffs-overview") < ranked.index("talks-outcome")
+    assert import_sets(kb, [questions])["mine"].answers == {"talks-outcome": [question]}
+
+
 def test_questions_of_a_removed_fact_are_left_out_with_a_warning(
     knowledge_copy: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

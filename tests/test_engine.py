@@ -9,6 +9,7 @@ import pytest
 from bot.config import load_settings
 from bot.core.answer import Kind
 from bot.core.engine import Engine
+from bot.core.matching.index import STRONG_INTENTS
 from bot.core.model import KnowledgeBase
 from bot.core.settings import EngineSettings
 from tests.conftest import SHARED_DIR
@@ -21,37 +22,37 @@ DATA = Path(__file__).parent / "data"
 # too: the held-out figures are the fit script's). The sets' first, untouched scores are in the README.
 FLOORS = {
     "questions.yaml": (0.95, 0.97),
-    "holdout.yaml": (0.91, 0.96),
+    "holdout.yaml": (0.92, 0.96),
     "blind2.yaml": (0.97, 0.98),
-    "blind3.yaml": (0.95, 0.96),
+    "blind3.yaml": (0.93, 0.95),
     "blind4.yaml": (0.96, 0.97),
-    "blind5.yaml": (0.94, 0.99),
+    "blind5.yaml": (0.94, 0.98),
     "blind6.yaml": (0.93, 0.99),
-    "blind7.yaml": (0.91, 0.97),
+    "blind7.yaml": (0.92, 0.97),
     "blind8.yaml": (0.95, 0.99),
     "blind9.yaml": (0.95, 0.98),
-    "blind10.yaml": (0.93, 0.97),
-    "blind11.yaml": (0.96, 0.99),
-    "blind12.yaml": (0.94, 0.96),
-    "blind13.yaml": (0.90, 0.95),
-    "blind14.yaml": (0.92, 0.98),
-    "blind15.yaml": (0.96, 0.98),
-    "blind16.yaml": (0.93, 0.98),
+    "blind10.yaml": (0.94, 0.97),
+    "blind11.yaml": (0.97, 0.99),
+    "blind12.yaml": (0.93, 0.96),
+    "blind13.yaml": (0.92, 0.95),
+    "blind14.yaml": (0.93, 0.98),
+    "blind15.yaml": (0.97, 0.99),
+    "blind16.yaml": (0.94, 0.99),
     "blind17.yaml": (0.96, 0.98),
     "blind18.yaml": (0.94, 0.98),
-    "blind19.yaml": (0.93, 0.97),
+    "blind19.yaml": (0.96, 0.97),
     "blind20.yaml": (0.92, 0.96),
-    "blind21.yaml": (0.94, 0.98),
-    "blind22.yaml": (0.96, 0.99),
-    "blind23.yaml": (0.87, 0.97),
+    "blind21.yaml": (0.94, 0.97),
+    "blind22.yaml": (0.96, 0.98),
+    "blind23.yaml": (0.87, 0.94),
     "blind24.yaml": (0.94, 0.98),
     "blind25.yaml": (0.93, 0.97),
-    "blind26.yaml": (0.90, 0.95),
+    "blind26.yaml": (0.91, 0.95),
     "blind27.yaml": (0.92, 0.95),
-    "blind28.yaml": (0.91, 0.97),
+    "blind28.yaml": (0.92, 0.97),
     "blind29.yaml": (0.93, 0.98),
-    "blind30.yaml": (0.96, 0.98),
-    "blind31.yaml": (0.94, 0.99),
+    "blind30.yaml": (0.95, 0.97),
+    "blind31.yaml": (0.95, 0.99),
 }
 
 
@@ -271,12 +272,27 @@ def test_a_fact_that_cannot_answer_the_kind_of_question_is_not_stated(engine: En
         ("whats the latest with the us-japan tariff negotiations", "talks-outcome"),
         ("anything on ricee?", "proposal-rice"),  # a doubled letter in a short word
         ("wat about working lvl talks", "talks-next-steps"),
+        ("where do we stand in the tariff talks with the us rn", "talks-outcome"),
     ],
 )
 def test_ways_of_asking_that_went_to_the_wrong_fact_or_none(
     engine: Engine, question: str, fact_id: str
 ) -> None:
     _assert_answered_by(engine, question, fact_id)
+
+
+@pytest.mark.parametrize(
+    ("question", "intents"),
+    [
+        ("where do things stand between tokyo and washington", set()),  # how things are, not a place
+        ("where are we at with the tariff talks", set()),
+        ("where were the talks held", {"where"}),
+        ("how much time did they spend in the meeting", {"duration"}),  # not 'how much': an amount
+        ("which person leads japan's side", {"who"}),
+    ],
+)
+def test_the_longest_phrase_says_what_is_asked(engine: Engine, question: str, intents: set[str]) -> None:
+    assert engine.analyse(question).intents & STRONG_INTENTS == intents
 
 
 def test_a_time_of_day_is_a_detail_only_the_article_stamps_give(engine: Engine) -> None:

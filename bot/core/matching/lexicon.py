@@ -91,6 +91,8 @@ class Lexicon:
             for phrase in phrases:
                 words = tuple(tokenize(phrase)) or (phrase,)
                 self.intents[words[0]].append((words, intent))
+        for entries in self.intents.values():  # the longest phrase first: it is the one that counts
+            entries.sort(key=lambda entry: len(entry[0]), reverse=True)
         self.frequency = vocabulary.frequency
         # A stem is as common as the commonest word it stems from ('dur' as 'during', 'anyth' as 'anything').
         self._stem_frequency: dict[str, float] = {}
@@ -263,13 +265,17 @@ class Lexicon:
         return self.stems.get(token_stem, token_stem)
 
     def _intents(self, tokens: list[str], in_phrase: set[int]) -> frozenset[str]:
-        """Intents whose phrase occurs, ignoring a word that only ends a concept phrase ('exchange rate')."""
+        """Intents whose phrase occurs, ignoring a word that only ends a concept phrase ('exchange rate');
+        where phrases start at the same word, the longest ('how much time': duration, not an amount;
+        'where do things stand': no place)."""
         found = set()
         for i, token in enumerate(tokens):
             for phrase, intent in self.intents.get(token, ()):
                 size = len(phrase)
-                if tuple(tokens[i : i + size]) == phrase and not (size == 1 and i in in_phrase):
-                    found.add(intent)
+                if tuple(tokens[i : i + size]) == phrase:
+                    if not (size == 1 and i in in_phrase):
+                        found.add(intent)
+                    break
         if tokens and tokens[0] in self.yesno_openers:
             found.add("yesno")
         return frozenset(found)
