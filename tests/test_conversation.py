@@ -216,6 +216,8 @@ def test_messages_that_ask_nothing_are_declined_at_once(engine: Engine, message:
         "thoughts on the 24% tariff?",
         "is 24% too high",
         "do u think akazawa will pull it off",
+        "is lutnick a good negotiator",
+        "is greer doing a good job tbh",
     ],
 )
 def test_opinions_and_predictions_are_declined(engine: Engine, question: str) -> None:
