@@ -22,7 +22,7 @@ DATA = Path(__file__).parent / "data"
 # too: the held-out figures are the fit script's). The sets' first, untouched scores are in the README.
 FLOORS = {
     "questions.yaml": (0.95, 0.97),
-    "holdout.yaml": (0.92, 0.95),
+    "holdout.yaml": (0.91, 0.94),
     "blind2.yaml": (0.99, 0.99),
     "blind3.yaml": (0.94, 0.96),
     "blind4.yaml": (0.97, 0.99),
@@ -30,33 +30,35 @@ FLOORS = {
     "blind6.yaml": (0.91, 0.99),
     "blind7.yaml": (0.91, 0.96),
     "blind8.yaml": (0.95, 0.99),
-    "blind9.yaml": (0.96, 0.98),
-    "blind10.yaml": (0.93, 0.98),
+    "blind9.yaml": (0.95, 0.98),
+    "blind10.yaml": (0.93, 0.96),
     "blind11.yaml": (0.98, 0.99),
-    "blind12.yaml": (0.92, 0.95),
-    "blind13.yaml": (0.92, 0.95),
-    "blind14.yaml": (0.93, 0.97),
+    "blind12.yaml": (0.93, 0.95),
+    "blind13.yaml": (0.94, 0.97),
+    "blind14.yaml": (0.94, 0.99),
     "blind15.yaml": (0.96, 0.99),
     "blind16.yaml": (0.94, 0.99),
-    "blind17.yaml": (0.95, 0.98),
-    "blind18.yaml": (0.95, 0.98),
+    "blind17.yaml": (0.96, 0.98),
+    "blind18.yaml": (0.95, 0.97),
     "blind19.yaml": (0.94, 0.97),
     "blind20.yaml": (0.92, 0.96),
     "blind21.yaml": (0.93, 0.97),
-    "blind22.yaml": (0.95, 0.99),
+    "blind22.yaml": (0.96, 0.99),
     "blind23.yaml": (0.85, 0.95),
     "blind24.yaml": (0.95, 0.98),
-    "blind25.yaml": (0.93, 0.97),
+    "blind25.yaml": (0.93, 0.96),
     "blind26.yaml": (0.90, 0.94),
     "blind27.yaml": (0.93, 0.97),
     "blind28.yaml": (0.92, 0.97),
     "blind29.yaml": (0.93, 0.98),
-    "blind30.yaml": (0.96, 0.97),
-    "blind31.yaml": (0.93, 0.97),
+    "blind30.yaml": (0.95, 0.96),
+    "blind31.yaml": (0.94, 0.97),
     "blind32.yaml": (0.93, 0.97),
     "blind33.yaml": (0.93, 0.96),
-    "blind34.yaml": (0.93, 0.98),
-    "blind35.yaml": (0.96, 0.98),
+    "blind34.yaml": (0.94, 0.98),
+    "blind35.yaml": (0.96, 0.99),
+    "blind36.yaml": (0.91, 0.97),
+    "blind37.yaml": (0.93, 0.96),
 }
 
 
@@ -188,6 +190,34 @@ def test_an_ordinary_word_outside_the_vocabulary_does_not_change_the_ranking(eng
     assert min(weights, key=weights.__getitem__) == "put"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how high is japan's tariff on american cars",
+        "what tariff does tokyo slap on us pork",
+        "chinese levies on us farm goods?",
+    ],
+)
+def test_a_tariff_another_country_imposes_on_us_goods_is_not_a_us_tariff(
+    engine: Engine, question: str
+) -> None:
+    # The facts are the US tariffs: 'japan's tariff on american cars' is not 'the US tariff on Japanese cars'.
+    assert not engine.ask(question).answered
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's the us tariff on japanese cars",
+        "tariffs on japanese cars?",
+        "what's the reciprocal tariff on japan",
+    ],
+)
+def test_the_us_tariffs_on_japan_are_still_asked_every_way(engine: Engine, question: str) -> None:
+    assert engine.ask(question).answered
+    assert not any(t.startswith("tariff-by") for t in engine.analyse(question).terms)
+
+
 def test_good_is_no_goods(engine: Engine) -> None:
     # 'goods' stems to 'good': the adjective must not read as the concept of goods and products.
     assert "goods" not in engine.analyse("did anything good come out of it").terms
@@ -310,9 +340,10 @@ def test_a_time_of_day_is_a_detail_only_the_article_stamps_give(engine: Engine) 
     # No fact but the articles' time stamps states a clock time: 'what time' is not 'when'.
     answer = engine.ask("what time on friday did the working-level talks begin")
     assert not answer.answered and engine.kb.facts["talks-next-steps"] in answer.suggested
-    assert engine.ask("what time was the 2 may article published").fact == engine.kb.facts[
-        "context-article-times"
-    ]
+    assert (
+        engine.ask("what time was the 2 may article published").fact
+        == engine.kb.facts["context-article-times"]
+    )
 
 
 def test_near_misses_offer_at_most_three_suggestions_that_answer(engine: Engine) -> None:

@@ -38,6 +38,13 @@ _US_PREPOSITIONS = frozenset(
         "towards",
     ]
 )
+# 'japan's tariff on us cars', 'what tariff does tokyo slap on us pork': a tariff imposed by a country other
+# than the US (every tariff fact is a US tariff), read as the term 'tariff-by-<country>'.
+_TARIFF, _HOME = "tariff", frozenset({"usa", "washington"})  # the US, by any name
+_IMPOSING = frozenset(
+    map(stem, ("impose", "imposed", "charge", "charged", "put", "slap", "place", "placed", "set"))
+)
+_ON = frozenset({"on", "against"})
 _TYPO_CACHE = 4096
 # A word at least this common in English (Zipf frequency) is a real word: it is never "repaired".
 REAL_WORD_ZIPF = 3.0
@@ -94,6 +101,7 @@ class Lexicon:
         for entries in self.intents.values():  # the longest phrase first: it is the one that counts
             entries.sort(key=lambda entry: len(entry[0]), reverse=True)
         self.frequency = vocabulary.frequency
+        self.imposers = frozenset(vocabulary.entities) | {"japan"}  # countries other than the US
         # A stem is as common as the commonest word it stems from ('dur' as 'during', 'anyth' as 'anything').
         self._stem_frequency: dict[str, float] = {}
         for word, zipf in self.frequency.items():
@@ -221,6 +229,7 @@ class Lexicon:
         """Concepts and intents of tokens already spelled out and repaired (see `tokens`)."""
         stems_ = [stem(t) for t in tokens]
         terms: list[str] = []
+        placed: list[tuple[int, int, str]] = []  # each term with the tokens it spans: (first, last + 1, term)
         in_phrase: set[int] = set()
         i = 0
         while i < len(tokens):
@@ -228,17 +237,41 @@ class Lexicon:
                 concept = self.phrases.get(tuple(stems_[i : i + size])) if i + size <= len(tokens) else None
                 if concept is not None:
                     if concept is not _FILLER:
-                        terms.append(concept)
+                        placed.append((i, i + size, concept))
                     in_phrase.update(range(i + 1, i + size))
                     i += size
                     break
             else:
                 term = self._us(tokens, i) if tokens[i] == "us" else self._term(tokens[i], stems_[i])
                 if term:
-                    terms.append(term)
+                    placed.append((i, i + 1, term))
                 i += 1
+        terms = [term for _, _, term in placed]
+        levied = self._levied_by(stems_, placed)
+        if levied:
+            terms.append(levied)
         intents = self._intents(tokens, in_phrase)
         return Analysis(tuple(dict.fromkeys(terms)), intents, tuple(corrections))
+
+    def _levied_by(self, stems_: list[str], placed: list[tuple[int, int, str]]) -> str | None:
+        """'tariff-by-<country>' when the text speaks of a tariff another country than the US puts on a
+        country's goods: the country, then (at most a word later) a tariff or a verb of imposing, then 'on' or
+        'against' and a country ('japan's tariff on us cars', 'what tariff does tokyo slap on us pork')."""
+        countries = self.imposers | _HOME
+        for k, (_, end, country) in enumerate(placed):
+            if country not in self.imposers:
+                continue
+            after = placed[k + 1] if k + 1 < len(placed) else None
+            if after is not None and after[2] == _TARIFF and after[0] <= end + 1:
+                on = after[1]  # 'japan's tariff | on us cars'
+            elif end < len(stems_) and stems_[end] in _IMPOSING:
+                on = end + 1  # 'tokyo slaps | on us pork'
+            else:
+                continue
+            target = next((t for start, _, t in placed if start > on), None)
+            if on < len(stems_) and stems_[on] in _ON and target in countries:
+                return f"tariff-by-{country}"
+        return None
 
     def _us(self, tokens: list[str], i: int) -> str | None:
         """Lower-case 'us' is the country after a preposition or before a noun ('us corn'), else 'we'."""
