@@ -24,6 +24,7 @@ fit reads each set with an engine that leaves that set's asked questions out, so
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -79,8 +80,8 @@ class Importer:
 
     def label(self, item: Item, reading: Reading) -> Fact | None:
         """The fact that answers an in-scope question, or None when it cannot be told. A fact that holds
-        only a loose alternative of what is expected ('May', written beside 'mid-May') comes after those
-        that hold a strict one."""
+        only a loose alternative of what is expected ('May', written beside 'mid-May') is no label when
+        another holds a strict one."""
         right = [f for f in self.facts if answer_is_right(item, f.answer)]
         strict = [f for f in right if _holds_strictly(item, f.answer)] or right
         ranked = [fact for fact, _ in reading.features]  # by closeness alone, so that a refit changes nothing
@@ -126,16 +127,18 @@ class Importer:
 
 
 def _holds_strictly(item: Item, answer: str) -> bool:
-    """True when the answer holds, of every group expected, an alternative no other one of the group
-    contains (not 'May' where the group also has 'mid-May')."""
+    """True when the answer holds, of every group expected, an alternative that is no separate word of
+    another one of the group (not 'May' where the group also has 'mid-May'; 'intensive' beside
+    'intensively' is no loose 'intensive')."""
     return all(
-        any(
-            alternative_matches(a, answer)
-            for a in group
-            if not any(a.lower() in b.lower() and a.lower() != b.lower() for b in group)
-        )
-        for group in item.expect
+        any(alternative_matches(a, answer) for a in group if not _loose(a, group)) for group in item.expect
     )
+
+
+def _loose(alternative: str, group: tuple[str, ...]) -> bool:
+    """True when the alternative is whole words of a longer one in its group ('May' of 'mid-May')."""
+    word = re.compile(rf"(?<!\w){re.escape(alternative)}(?!\w)", re.I)
+    return any(b.lower() != alternative.lower() and word.search(b) for b in group)
 
 
 def render(imported: dict[str, Imported]) -> str:

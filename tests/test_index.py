@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.engine import Engine
@@ -56,7 +56,7 @@ def test_the_pruned_posting_loop_misses_no_neighbour_of_real_questions(engine: E
             _assert_same(engine.index, analysis)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_the_pruned_posting_loop_misses_no_neighbour_of_any_mix_of_terms(
     engine: Engine, data: st.DataObject

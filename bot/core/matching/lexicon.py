@@ -42,7 +42,7 @@ _US_PREPOSITIONS = frozenset(
 # than the US (every tariff fact is a US tariff), read as the term 'tariff-by-<country>'.
 _TARIFF, _HOME = "tariff", frozenset({"usa", "washington"})  # the US, by any name
 _IMPOSING = frozenset(
-    map(stem, ("impose", "imposed", "charge", "charged", "put", "slap", "place", "placed", "set"))
+    map(stem, ("impose", "imposed", "charge", "charged", "put", "slap", "place", "placed", "placing", "set"))
 )
 _ON = frozenset({"on", "against"})
 _TYPO_CACHE = 4096
@@ -254,9 +254,13 @@ class Lexicon:
         return Analysis(tuple(dict.fromkeys(terms)), intents, tuple(corrections))
 
     def _levied_by(self, stems_: list[str], placed: list[tuple[int, int, str]]) -> str | None:
-        """'tariff-by-<country>' when the text speaks of a tariff another country than the US puts on a
-        country's goods: the country, then (at most a word later) a tariff or a verb of imposing, then 'on' or
-        'against' and a country ('japan's tariff on us cars', 'what tariff does tokyo slap on us pork')."""
+        """'tariff-by-<country>' when a question about a tariff speaks of one another country than the US
+        puts on a country's goods: the country, then right after it a tariff ('japan's tariff') or a verb
+        of imposing that is no part of a phrase ('tokyo slaps', not 'japan put on the table'), then 'on' or
+        'against' and, at most after 'the', a country ('on us cars'). The term comes after the others."""
+        if not any(term == _TARIFF for _, _, term in placed):
+            return None
+        in_phrases = {i for start, end, _ in placed if end - start > 1 for i in range(start, end)}
         countries = self.imposers | _HOME
         for k, (_, end, country) in enumerate(placed):
             if country not in self.imposers:
@@ -264,12 +268,14 @@ class Lexicon:
             after = placed[k + 1] if k + 1 < len(placed) else None
             if after is not None and after[2] == _TARIFF and after[0] <= end + 1:
                 on = after[1]  # 'japan's tariff | on us cars'
-            elif end < len(stems_) and stems_[end] in _IMPOSING:
+            elif end < len(stems_) and stems_[end] in _IMPOSING and end not in in_phrases:
                 on = end + 1  # 'tokyo slaps | on us pork'
             else:
                 continue
-            target = next((t for start, _, t in placed if start > on), None)
-            if on < len(stems_) and stems_[on] in _ON and target in countries:
+            if on >= len(stems_) or stems_[on] not in _ON:
+                continue
+            target = next(((start, term) for start, _, term in placed if start > on), None)
+            if target is not None and target[1] in countries and set(stems_[on + 1 : target[0]]) <= {"the"}:
                 return f"tariff-by-{country}"
         return None
 
@@ -298,17 +304,20 @@ class Lexicon:
         return self.stems.get(token_stem, token_stem)
 
     def _intents(self, tokens: list[str], in_phrase: set[int]) -> frozenset[str]:
-        """Intents whose phrase occurs, ignoring a word that only ends a concept phrase ('exchange rate');
-        where phrases start at the same word, the longest ('how much time': duration, not an amount;
+        """Intents whose phrase occurs, ignoring a word that only ends a concept phrase ('exchange rate'),
+        read left to right, the longest phrase at each word ('how much time': duration, not an amount;
         'where do things stand': no place)."""
         found = set()
-        for i, token in enumerate(tokens):
-            for phrase, intent in self.intents.get(token, ()):
+        i = 0
+        while i < len(tokens):
+            for phrase, intent in self.intents.get(tokens[i], ()):
                 size = len(phrase)
                 if tuple(tokens[i : i + size]) == phrase:
                     if not (size == 1 and i in in_phrase):
                         found.add(intent)
+                    i += size - 1  # its words ask nothing more ('by what time': not 'what time')
                     break
+            i += 1
         if tokens and tokens[0] in self.yesno_openers:
             found.add("yesno")
         return frozenset(found)
