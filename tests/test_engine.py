@@ -12,6 +12,7 @@ from bot.core.engine import Engine
 from bot.core.matching.index import STRONG_INTENTS
 from bot.core.model import KnowledgeBase
 from bot.core.settings import EngineSettings
+from bot.core.text import normalise_question
 from tests.conftest import SHARED_DIR
 from tests.question_sets import score_set
 
@@ -22,43 +23,47 @@ DATA = Path(__file__).parent / "data"
 # too: the held-out figures are the fit script's). The sets' first, untouched scores are in the README.
 FLOORS = {
     "questions.yaml": (0.95, 0.97),
-    "holdout.yaml": (0.93, 0.97),
-    "blind2.yaml": (0.99, 0.99),
+    "holdout.yaml": (0.92, 0.96),
+    "blind2.yaml": (0.98, 0.98),
     "blind3.yaml": (0.95, 0.96),
     "blind4.yaml": (0.97, 0.99),
-    "blind5.yaml": (0.94, 0.98),
-    "blind6.yaml": (0.92, 0.99),
-    "blind7.yaml": (0.90, 0.97),
+    "blind5.yaml": (0.95, 0.97),
+    "blind6.yaml": (0.93, 0.99),
+    "blind7.yaml": (0.90, 0.96),
     "blind8.yaml": (0.95, 0.99),
     "blind9.yaml": (0.95, 0.98),
-    "blind10.yaml": (0.93, 0.97),
+    "blind10.yaml": (0.94, 0.98),
     "blind11.yaml": (0.98, 0.99),
     "blind12.yaml": (0.94, 0.95),
-    "blind13.yaml": (0.94, 0.97),
-    "blind14.yaml": (0.94, 0.99),
-    "blind15.yaml": (0.96, 0.99),
+    "blind13.yaml": (0.95, 0.96),
+    "blind14.yaml": (0.93, 0.98),
+    "blind15.yaml": (0.98, 0.99),
     "blind16.yaml": (0.93, 0.99),
     "blind17.yaml": (0.96, 0.98),
-    "blind18.yaml": (0.94, 0.97),
-    "blind19.yaml": (0.95, 0.97),
-    "blind20.yaml": (0.93, 0.96),
-    "blind21.yaml": (0.94, 0.97),
+    "blind18.yaml": (0.95, 0.97),
+    "blind19.yaml": (0.95, 0.96),
+    "blind20.yaml": (0.93, 0.95),
+    "blind21.yaml": (0.95, 0.97),
     "blind22.yaml": (0.96, 0.98),
-    "blind23.yaml": (0.84, 0.96),
-    "blind24.yaml": (0.95, 0.98),
-    "blind25.yaml": (0.92, 0.96),
-    "blind26.yaml": (0.90, 0.94),
-    "blind27.yaml": (0.93, 0.97),
+    "blind23.yaml": (0.86, 0.94),
+    "blind24.yaml": (0.96, 0.98),
+    "blind25.yaml": (0.92, 0.95),
+    "blind26.yaml": (0.91, 0.93),
+    "blind27.yaml": (0.93, 0.98),
     "blind28.yaml": (0.92, 0.97),
-    "blind29.yaml": (0.92, 0.98),
+    "blind29.yaml": (0.93, 0.97),
     "blind30.yaml": (0.95, 0.96),
-    "blind31.yaml": (0.94, 0.97),
+    "blind31.yaml": (0.95, 0.97),
     "blind32.yaml": (0.93, 0.97),
     "blind33.yaml": (0.93, 0.96),
-    "blind34.yaml": (0.94, 0.98),
+    "blind34.yaml": (0.95, 0.98),
     "blind35.yaml": (0.96, 0.99),
-    "blind36.yaml": (0.92, 0.96),
-    "blind37.yaml": (0.93, 0.96),
+    "blind36.yaml": (0.93, 0.97),
+    "blind37.yaml": (0.94, 0.96),
+    "blind38.yaml": (0.97, 0.98),
+    "blind39.yaml": (0.96, 0.99),
+    "blind40.yaml": (0.95, 0.95),
+    "blind41.yaml": (0.88, 0.96),
 }
 
 
@@ -379,10 +384,14 @@ def test_confidence_is_a_probability_and_answers_carry_date_and_quote(engine: En
 
 
 def test_the_threshold_comes_from_the_fitted_model_unless_settings_override_it(kb: KnowledgeBase) -> None:
-    assert Engine(kb).threshold == kb.decision.threshold
+    engine = Engine(kb)
+    assert engine.threshold == kb.decision.threshold
+    question = "tell me who akazawa is please"  # read by the model: no indexed question is written so
+    assert normalise_question(question) not in engine.index.exact
+    assert engine.ask(question).fact == kb.facts["akazawa"]
     strict = Engine(kb, EngineSettings(answer_threshold=1.0))
-    answer = strict.ask("who is akazawa")
-    assert not answer.answered and answer.suggestions[0] == "Who is Ryosei Akazawa?"
+    answer = strict.ask(question)
+    assert not answer.answered and "Who is Ryosei Akazawa?" in answer.suggestions
 
 
 def test_json_contract_has_kind_and_the_exact_reply(engine: Engine) -> None:
