@@ -45,6 +45,7 @@ _IMPOSING = frozenset(
     map(stem, ("impose", "imposed", "charge", "charged", "put", "slap", "place", "placed", "placing", "set"))
 )
 _ON = frozenset({"on", "against"})
+_CLOSING_INTENSIFIERS = frozenset({"exactly", "precisely"})
 _TYPO_CACHE = 4096
 # A word at least this common in English (Zipf frequency) is a real word: it is never "repaired".
 REAL_WORD_ZIPF = 3.0
@@ -226,7 +227,10 @@ class Lexicon:
         return self.analyse_tokens(tokens, corrections)
 
     def analyse_tokens(self, tokens: list[str], corrections: Iterable[tuple[str, str]] = ()) -> Analysis:
-        """Concepts and intents of tokens already spelled out and repaired (see `tokens`)."""
+        """Concepts and intents of tokens already spelled out and repaired (see `tokens`). A closing
+        'exactly' insists on nothing ('who is bessent exactly'; but 'the exact date', 'exactly when')."""
+        if len(tokens) > 1 and tokens[-1] in _CLOSING_INTENSIFIERS:
+            tokens = tokens[:-1]
         stems_ = [stem(t) for t in tokens]
         terms: list[str] = []
         placed: list[tuple[int, int, str]] = []  # each term with the tokens it spans: (first, last + 1, term)
