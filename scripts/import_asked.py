@@ -83,7 +83,9 @@ class Importer:
         only a loose alternative of what is expected ('May', written beside 'mid-May') is no label when
         another holds a strict one."""
         right = [f for f in self.facts if answer_is_right(item, f.answer)]
-        strict = [f for f in right if _holds_strictly(item, f.answer)] or right
+        groups = _strict_alternatives(item)
+        strict = [f for f in right if all(any(alternative_matches(a, f.answer) for a in g) for g in groups)]
+        strict = strict or right
         ranked = [fact for fact, _ in reading.features]  # by closeness alone, so that a refit changes nothing
         return next((f for f in ranked if f in strict), strict[0] if len(strict) == 1 else None)
 
@@ -126,13 +128,10 @@ class Importer:
         self.seen.add(key)
 
 
-def _holds_strictly(item: Item, answer: str) -> bool:
-    """True when the answer holds, of every group expected, an alternative that is no separate word of
-    another one of the group (not 'May' where the group also has 'mid-May'; 'intensive' beside
-    'intensively' is no loose 'intensive')."""
-    return all(
-        any(alternative_matches(a, answer) for a in group if not _loose(a, group)) for group in item.expect
-    )
+def _strict_alternatives(item: Item) -> list[list[str]]:
+    """Per group expected, the alternatives that are no separate words of another one of the group (not
+    'May' where the group also has 'mid-May'; 'intensive' beside 'intensively' stays)."""
+    return [[a for a in group if not _loose(a, group)] for group in item.expect]
 
 
 def _loose(alternative: str, group: tuple[str, ...]) -> bool:

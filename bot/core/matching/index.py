@@ -403,11 +403,12 @@ class FactIndex:
             if term in self.wide_postings:  # its broader concept, in questions lacking the term itself
                 steps.append((self.wide_postings[term], self.wide_sets[term], BROADER * weight))
             found = remaining >= SIMILARITY_FLOOR * total
-            # The heaviest an unseen question may weigh: similarity <= remaining / (total + extra share x
-            # (weight - remaining)), the extra share being at least that of an example; the questions
-            # numbered below `admissible` weigh no more.
-            heaviest = remaining + (remaining / SIMILARITY_FLOOR - total) / _LEAST_EXTRA
-            admissible = bisect_right(self.doc_weights, heaviest) if found else 0
+            if found:
+                # The heaviest an unseen question may weigh: similarity <= remaining / (total + extra share
+                # x (weight - remaining)), the extra share being at least that of an example; the questions
+                # numbered below `admissible` weigh no more.
+                heaviest = remaining + (remaining / SIMILARITY_FLOOR - total) / _LEAST_EXTRA
+                admissible = bisect_right(self.doc_weights, heaviest)
             for postings, holders, add in steps:
                 if shared:
                     held = (

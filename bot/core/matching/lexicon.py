@@ -103,6 +103,7 @@ class Lexicon:
             entries.sort(key=lambda entry: len(entry[0]), reverse=True)
         self.frequency = vocabulary.frequency
         self.imposers = frozenset(vocabulary.entities) | {"japan"}  # countries other than the US
+        self.countries = self.imposers | _HOME
         # A stem is as common as the commonest word it stems from ('dur' as 'during', 'anyth' as 'anything').
         self._stem_frequency: dict[str, float] = {}
         for word, zipf in self.frequency.items():
@@ -232,7 +233,6 @@ class Lexicon:
         if len(tokens) > 1 and tokens[-1] in _CLOSING_INTENSIFIERS:
             tokens = tokens[:-1]
         stems_ = [stem(t) for t in tokens]
-        terms: list[str] = []
         placed: list[tuple[int, int, str]] = []  # each term with the tokens it spans: (first, last + 1, term)
         in_phrase: set[int] = set()
         i = 0
@@ -265,7 +265,6 @@ class Lexicon:
         if not any(term == _TARIFF for _, _, term in placed):
             return None
         in_phrases = {i for start, end, _ in placed if end - start > 1 for i in range(start, end)}
-        countries = self.imposers | _HOME
         for k, (_, end, country) in enumerate(placed):
             if country not in self.imposers:
                 continue
@@ -279,7 +278,11 @@ class Lexicon:
             if on >= len(stems_) or stems_[on] not in _ON:
                 continue
             target = next(((start, term) for start, _, term in placed if start > on), None)
-            if target is not None and target[1] in countries and set(stems_[on + 1 : target[0]]) <= {"the"}:
+            if (
+                target is not None
+                and target[1] in self.countries
+                and set(stems_[on + 1 : target[0]]) <= {"the"}
+            ):
                 return f"tariff-by-{country}"
         return None
 
