@@ -122,6 +122,24 @@ def test_the_test_fact_base_passes(tmp_path: Path, capsys: pytest.CaptureFixture
             "vocabulary.yaml: vocabulary.synonyms.rice: must be a list of words (quote yes/no/on/off",
         ),
         (
+            "vocabulary.yaml",
+            "    home: [usa, washington]",
+            "    home: [usa, washingtn]",
+            "vocabulary.yaml: vocabulary.levied.home: unknown concept 'washingtn'",
+        ),
+        (
+            "vocabulary.yaml",
+            "    tariff: tariff\n",
+            "    tariff: [tariff]\n",
+            "vocabulary.yaml: vocabulary.levied.tariff: must be a concept name",
+        ),
+        (
+            "vocabulary.yaml",
+            "  closing: [exactly, precisely]",
+            "  closing: [exactly, no]",
+            "vocabulary.yaml: vocabulary.closing: must be a list of words (quote yes/no/on/off",
+        ),
+        (
             "conversation.yaml",
             "  smalltalk_filler: [a, an,",
             "  smalltalk_filler: [no, an,",

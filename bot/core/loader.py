@@ -34,6 +34,7 @@ from bot.core.model import (
     DeclineGroup,
     Fact,
     KnowledgeBase,
+    LeviedRule,
     NewsRules,
     Participant,
     Proposal,
@@ -274,7 +275,18 @@ SMALLTALK_FIELDS = {
     "phrases": (True, _text_list),
     "reply": (True, _text),
 }
-VOCABULARY_KEYS = {"synonyms", "intents", "stopwords", "generic", "broader", "entities", "spellings"}
+VOCABULARY_KEYS = {
+    "synonyms",
+    "intents",
+    "stopwords",
+    "generic",
+    "broader",
+    "entities",
+    "spellings",
+    "levied",
+    "closing",
+}
+LEVIED_KEYS = ("tariff", "home", "imposers", "verbs", "prepositions")
 
 
 class _Loader:
@@ -429,6 +441,9 @@ class _Loader:
         broader: dict[str, str] = {}
         entities: set[str] = set()
         spellings: dict[str, tuple[str, ...]] = {}
+        levied: dict[str, tuple[str, ...]] = {}
+        levied_file = "vocabulary"
+        closing: set[str] = set()
         for file, block in self.raw["vocabulary"]:
             if not isinstance(block, dict):
                 self.problem(file, "vocabulary", "must be a mapping")
@@ -476,6 +491,15 @@ class _Loader:
                 self.problem(file, "vocabulary.entities", "must be a list of concept names")
             else:
                 entities.update(names)
+            rule = block.get("levied")
+            if rule is not None:
+                levied_file = file
+                levied.update(self._levied_rule(file, rule))
+            words = block.get("closing") or []
+            if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
+                self.problem(file, "vocabulary.closing", "must be a list of words " + _YAML_BOOL_HINT)
+            else:
+                closing.update(w.strip().lower() for w in words)
             links = block.get("broader") or {}
             if not isinstance(links, dict) or not all(isinstance(v, str) for v in links.values()):
                 self.problem(file, "vocabulary.broader", "must map a concept to a broader concept")
@@ -487,6 +511,10 @@ class _Loader:
             for name in (narrow, wide):
                 if name not in synonyms:
                     self.problem("vocabulary", f"vocabulary.broader.{narrow}", f"unknown concept {name!r}")
+        for key in ("tariff", "home", "imposers"):
+            for name in levied.get(key, ()):
+                if name not in synonyms:
+                    self.problem(levied_file, f"vocabulary.levied.{key}", f"unknown concept {name!r}")
         return Vocabulary(
             synonyms,
             intents,
@@ -496,7 +524,37 @@ class _Loader:
             frozenset(entities),
             self.frequency,
             spellings,
+            LeviedRule(
+                tariff=next(iter(levied.get("tariff", ())), ""),
+                home=frozenset(levied.get("home", ())),
+                imposers=frozenset(levied.get("imposers", ())),
+                verbs=frozenset(levied.get("verbs", ())),
+                prepositions=frozenset(levied.get("prepositions", ())),
+            ),
+            frozenset(closing),
         )
+
+    def _levied_rule(self, file: str, rule: object) -> dict[str, tuple[str, ...]]:
+        """The `levied` mapping's entries as word tuples; problems reported with their key."""
+        if not isinstance(rule, dict):
+            self.problem(file, "vocabulary.levied", f"must map {', '.join(LEVIED_KEYS)} to words")
+            return {}
+        found: dict[str, tuple[str, ...]] = {}
+        for key in set(rule) - set(LEVIED_KEYS):
+            self.problem(file, "vocabulary.levied", f"unknown key {key!r}")
+        for key in LEVIED_KEYS:
+            value = rule.get(key)
+            words = [value] if key == "tariff" else value
+            if (
+                not isinstance(words, list)
+                or not words
+                or not all(isinstance(w, str) and w.strip() for w in words)
+            ):
+                shape = "a concept name" if key == "tariff" else "a list of words " + _YAML_BOOL_HINT
+                self.problem(file, f"vocabulary.levied.{key}", "must be " + shape)
+            else:
+                found[key] = tuple(w.strip().lower() for w in words)
+        return found
 
     def load_conversation(self) -> Conversation | None:
         """The reply texts and horizon words (exactly one `conversation:` mapping)."""

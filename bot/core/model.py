@@ -198,6 +198,17 @@ class NewsRules:
 
 
 @dataclass(frozen=True, slots=True)
+class LeviedRule:
+    """How a tariff that another country than the US imposes is told apart (vocabulary.yaml `levied`)."""
+
+    tariff: str = ""  # the concept of a tariff; empty: the rule never applies
+    home: frozenset[str] = frozenset()  # the US by any name: never the imposer
+    imposers: frozenset[str] = frozenset()  # imposers besides the entities
+    verbs: frozenset[str] = frozenset()  # verbs of imposing ('slap', 'put')
+    prepositions: frozenset[str] = frozenset()  # before the goods' country ('on', 'against')
+
+
+@dataclass(frozen=True, slots=True)
 class Vocabulary:
     """Curated words: synonyms, question intents, and words that carry no meaning."""
 
@@ -211,6 +222,9 @@ class Vocabulary:
     frequency: dict[str, float] = field(default_factory=dict)
     # Chat spellings and the words they stand for ('abt' -> ('about',), 'rn' -> ('right', 'now')).
     spellings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    levied: LeviedRule = field(default_factory=LeviedRule)
+    # Words that insist on nothing when they close a question ('who is bessent exactly').
+    closing: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

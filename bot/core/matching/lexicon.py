@@ -38,14 +38,6 @@ _US_PREPOSITIONS = frozenset(
         "towards",
     ]
 )
-# 'japan's tariff on us cars', 'what tariff does tokyo slap on us pork': a tariff imposed by a country other
-# than the US (every tariff fact is a US tariff), read as the term 'tariff-by-<country>'.
-_TARIFF, _HOME = "tariff", frozenset({"usa", "washington"})  # the US, by any name
-_IMPOSING = frozenset(
-    map(stem, ("impose", "imposed", "charge", "charged", "put", "slap", "place", "placed", "placing", "set"))
-)
-_ON = frozenset({"on", "against"})
-_CLOSING_INTENSIFIERS = frozenset({"exactly", "precisely"})
 _TYPO_CACHE = 4096
 # A word at least this common in English (Zipf frequency) is a real word: it is never "repaired".
 REAL_WORD_ZIPF = 3.0
@@ -102,8 +94,11 @@ class Lexicon:
         for entries in self.intents.values():  # the longest phrase first: it is the one that counts
             entries.sort(key=lambda entry: len(entry[0]), reverse=True)
         self.frequency = vocabulary.frequency
-        self.imposers = frozenset(vocabulary.entities) | {"japan"}  # countries other than the US
-        self.countries = self.imposers | _HOME
+        self.levied = vocabulary.levied
+        self.imposers = vocabulary.entities | vocabulary.levied.imposers  # countries other than the US
+        self.countries = self.imposers | vocabulary.levied.home
+        self.imposing = frozenset(map(stem, vocabulary.levied.verbs))
+        self.closing = vocabulary.closing
         # A stem is as common as the commonest word it stems from ('dur' as 'during', 'anyth' as 'anything').
         self._stem_frequency: dict[str, float] = {}
         for word, zipf in self.frequency.items():
@@ -230,7 +225,7 @@ class Lexicon:
     def analyse_tokens(self, tokens: list[str], corrections: Iterable[tuple[str, str]] = ()) -> Analysis:
         """Concepts and intents of tokens already spelled out and repaired (see `tokens`). A closing
         'exactly' insists on nothing ('who is bessent exactly'; but 'the exact date', 'exactly when')."""
-        if len(tokens) > 1 and tokens[-1] in _CLOSING_INTENSIFIERS:
+        if len(tokens) > 1 and tokens[-1] in self.closing:
             tokens = tokens[:-1]
         stems_ = [stem(t) for t in tokens]
         placed: list[tuple[int, int, str]] = []  # each term with the tokens it spans: (first, last + 1, term)
@@ -262,20 +257,20 @@ class Lexicon:
         puts on a country's goods: the country, then right after it a tariff ('japan's tariff') or a verb
         of imposing that is no part of a phrase ('tokyo slaps', not 'japan put on the table'), then 'on' or
         'against' and, at most after 'the', a country ('on us cars'). The term comes after the others."""
-        if not any(term == _TARIFF for _, _, term in placed):
+        if not any(term == self.levied.tariff for _, _, term in placed):
             return None
         in_phrases = {i for start, end, _ in placed if end - start > 1 for i in range(start, end)}
         for k, (_, end, country) in enumerate(placed):
             if country not in self.imposers:
                 continue
             after = placed[k + 1] if k + 1 < len(placed) else None
-            if after is not None and after[2] == _TARIFF and after[0] <= end + 1:
+            if after is not None and after[2] == self.levied.tariff and after[0] <= end + 1:
                 on = after[1]  # 'japan's tariff | on us cars'
-            elif end < len(stems_) and stems_[end] in _IMPOSING and end not in in_phrases:
+            elif end < len(stems_) and stems_[end] in self.imposing and end not in in_phrases:
                 on = end + 1  # 'tokyo slaps | on us pork'
             else:
                 continue
-            if on >= len(stems_) or stems_[on] not in _ON:
+            if on >= len(stems_) or stems_[on] not in self.levied.prepositions:
                 continue
             target = next(((start, term) for start, _, term in placed if start > on), None)
             if (
