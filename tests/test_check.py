@@ -140,6 +140,12 @@ def test_the_test_fact_base_passes(tmp_path: Path, capsys: pytest.CaptureFixture
             "vocabulary.yaml: vocabulary.closing: must be a list of words (quote yes/no/on/off",
         ),
         (
+            "vocabulary.yaml",
+            '"🍚": rice,',
+            '"🍚2": rice,',
+            "vocabulary.yaml: vocabulary.symbols.🍚2: holds a letter or digit: a spelling",
+        ),
+        (
             "conversation.yaml",
             "  smalltalk_filler: [a, an,",
             "  smalltalk_filler: [no, an,",

@@ -322,6 +322,25 @@ def test_a_fact_that_cannot_answer_the_kind_of_question_is_not_stated(engine: En
 
 
 @pytest.mark.parametrize(
+    ("question", "terms"),
+    [
+        ("🚗🇯🇵 tariff?", {"car", "japan", "tariff"}),  # emoji read as the words they stand for
+        ("🏎️ levy", {"car", "tariff"}),  # with the emoji presentation selector
+        ("rice&corn", {"rice", "corn"}),
+        ("talks lasted >2h?", {"talks", "last", "two", "duration"}),  # a number and its unit are two words
+        ("a 25pct levy", {"25", "percent", "tariff"}),
+        ("🤔🤷 who is akazawa", {"akazawa"}),  # an emoji the vocabulary does not list means nothing
+    ],
+)
+def test_signs_emoji_and_units_are_read_as_words(engine: Engine, question: str, terms: set[str]) -> None:
+    assert set(engine.analyse(question).terms) == terms
+
+
+def test_an_emoji_alone_is_still_no_question(engine: Engine) -> None:
+    assert engine.ask("🚗🇯🇵").noise
+
+
+@pytest.mark.parametrize(
     ("question", "fact_id"),
     [
         ("how long before the talks did trump ease the car levies", "tariff-autos"),  # 'two days before'
@@ -335,6 +354,8 @@ def test_a_fact_that_cannot_answer_the_kind_of_question_is_not_stated(engine: En
         ("wat about working lvl talks", "talks-next-steps"),
         ("where do we stand in the tariff talks with the us rn", "talks-outcome"),
         ("so did anything good come out of the sit-down in dc", "talks-outcome"),
+        ("bessent = which dept?", "bessent"),  # a chat spelling
+        ("🚗🇯🇵 tariff?", "tariff-autos"),
     ],
 )
 def test_ways_of_asking_that_went_to_the_wrong_fact_or_none(

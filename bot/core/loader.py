@@ -283,6 +283,7 @@ VOCABULARY_KEYS = {
     "broader",
     "entities",
     "spellings",
+    "symbols",
     "levied",
     "closing",
 }
@@ -441,6 +442,7 @@ class _Loader:
         broader: dict[str, str] = {}
         entities: set[str] = set()
         spellings: dict[str, tuple[str, ...]] = {}
+        symbols: dict[str, str] = {}
         levied: dict[str, tuple[str, ...]] = {}
         levied_file = "vocabulary"
         closing: set[str] = set()
@@ -491,6 +493,7 @@ class _Loader:
                 self.problem(file, "vocabulary.entities", "must be a list of concept names")
             else:
                 entities.update(names)
+            symbols.update(self._symbols(file, block.get("symbols") or {}))
             rule = block.get("levied")
             if rule is not None:
                 levied_file = file
@@ -524,6 +527,7 @@ class _Loader:
             frozenset(entities),
             self.frequency,
             spellings,
+            symbols,
             LeviedRule(
                 tariff=next(iter(levied.get("tariff", ())), ""),
                 home=frozenset(levied.get("home", ())),
@@ -533,6 +537,21 @@ class _Loader:
             ),
             frozenset(closing),
         )
+
+    def _symbols(self, file: str, signs: object) -> dict[str, str]:
+        """The `symbols` mapping (sign or emoji -> words); a key with a letter or digit is a spelling."""
+        if not isinstance(signs, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in signs.items()
+        ):
+            self.problem(file, "vocabulary.symbols", "must map a sign or emoji to the words it stands for")
+            return {}
+        found = {}
+        for sign, words in signs.items():
+            if any(c.isalnum() for c in sign):
+                self.problem(file, f"vocabulary.symbols.{sign}", "holds a letter or digit: a spelling")
+            else:
+                found[sign.strip()] = words.strip().lower()
+        return found
 
     def _levied_rule(self, file: str, rule: object) -> dict[str, tuple[str, ...]]:
         """The `levied` mapping's entries as word tuples; problems reported with their key."""

@@ -222,6 +222,8 @@ class Vocabulary:
     frequency: dict[str, float] = field(default_factory=dict)
     # Chat spellings and the words they stand for ('abt' -> ('about',), 'rn' -> ('right', 'now')).
     spellings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Signs and emoji and the words they stand for ('🚗' -> 'car', '$' -> 'dollars').
+    symbols: dict[str, str] = field(default_factory=dict)
     levied: LeviedRule = field(default_factory=LeviedRule)
     # Words that insist on nothing when they close a question ('who is bessent exactly').
     closing: frozenset[str] = frozenset()

@@ -38,6 +38,7 @@ _US_PREPOSITIONS = frozenset(
         "towards",
     ]
 )
+_VARIATION = "\ufe0f"  # the emoji presentation selector: '🏎️' is '🏎'
 _TYPO_CACHE = 4096
 # A word at least this common in English (Zipf frequency) is a real word: it is never "repaired".
 REAL_WORD_ZIPF = 3.0
@@ -106,6 +107,12 @@ class Lexicon:
             if zipf > self._stem_frequency.get(root, 0.0):
                 self._stem_frequency[root] = zipf
         self.spellings = vocabulary.spellings
+        self._symbols = {
+            sign.replace(_VARIATION, ""): f" {said} " for sign, said in vocabulary.symbols.items()
+        }
+        signs = sorted(self._symbols, key=len, reverse=True)  # '🇯🇵' before any sign it starts with
+        self._symbol_pattern = re.compile("|".join(map(re.escape, signs))) if signs else None
+        self._ascii_signs = frozenset(c for sign in signs for c in sign if c.isascii())
         self.concepts = frozenset(self.words.values()) | frozenset(self.phrases.values())
         # Repair targets by first letter and length: the fact base's words, then every common English
         # word (a misspelling of 'received' is 'received', even though no fact says it).
@@ -195,6 +202,16 @@ class Lexicon:
                 best = key
         return best[3] if best else None
 
+    def _words(self, text: str) -> list[str]:
+        """The text's tokens, its signs and emoji read as words first ('🚗🇯🇵 tariff?': car japan tariff)."""
+        if self._symbol_pattern is not None and (
+            not text.isascii() or not self._ascii_signs.isdisjoint(text)
+        ):
+            text = self._symbol_pattern.sub(
+                lambda found: self._symbols[found[0]], text.replace(_VARIATION, "")
+            )
+        return self._spelled(tokenize(text))
+
     def _spelled(self, tokens: list[str]) -> list[str]:
         """Chat spellings replaced by the words they stand for ('abt' -> 'about')."""
         if self.spellings.keys().isdisjoint(tokens):
@@ -206,7 +223,7 @@ class Lexicon:
         return self._repaired(text)[0]
 
     def _repaired(self, text: str) -> tuple[list[str], list[tuple[str, str]]]:
-        tokens = self._spelled(tokenize(text))
+        tokens = self._words(text)
         corrections = []
         for i, token in enumerate(tokens):
             if token.endswith("in") and not self.is_known(token) and self.is_known(token + "g"):
@@ -219,7 +236,7 @@ class Lexicon:
 
     def analyse(self, text: str, *, repair: bool = True) -> Analysis:
         """Reduce text to concepts and intents; with `repair`, fix typos first."""
-        tokens, corrections = self._repaired(text) if repair else (self._spelled(tokenize(text)), [])
+        tokens, corrections = self._repaired(text) if repair else (self._words(text), [])
         return self.analyse_tokens(tokens, corrections)
 
     def analyse_tokens(self, tokens: list[str], corrections: Iterable[tuple[str, str]] = ()) -> Analysis:

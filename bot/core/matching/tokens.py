@@ -17,6 +17,8 @@ _CONTRACTIONS = (
 _PERCENT = re.compile(r"%")
 _DIGIT = re.compile(r"\d")
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+# '2h', '130min', '24pct', '10bn': a number and its unit are two words (but '1st', '2nd', '1990s' are one).
+_NUMBER_UNIT = re.compile(r"\b(\d+(?:\.\d+)?)(?!st\b|nd\b|rd\b|th\b|s\b)([a-z]+)\b")
 _MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
 _DAY_MONTH = re.compile(rf"\b([0-3]?\d)(?:st|nd|rd|th)?\s+({_MONTHS})\b")
 _MONTH_DAY = re.compile(rf"\b({_MONTHS})\s+([0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*(?:%|percent))")
@@ -40,6 +42,7 @@ def tokenize(text: str) -> list[str]:
         for pattern, replacement in _CONTRACTIONS:
             text = pattern.sub(replacement, text)
     if _DIGIT.search(text):
+        text = _NUMBER_UNIT.sub(r"\1 \2", text)
         text = _DAY_MONTH.sub(r"\2 \2\1", text)  # '2 may' -> 'may may2'
         text = _MONTH_DAY.sub(r"\1 \1\2", text)  # 'april 16' -> 'april april16'
     if "%" in text:
