@@ -159,6 +159,9 @@ def test_plans_and_expectations_about_later_dates_go_to_their_fact(
         ("what was china's soybean drop in march", False),
         ("what did the data say about 2024", False),
         ("when are the talks in mid-may", False),
+        ("is the auto tariff still 25% in august", True),  # the present, at a later date
+        ("is the reciprocal tariff still paused until july", False),  # a plan stated now
+        ("is a june agreement still in the cards", False),  # a month named as a target, not as a time
     ],
 )
 def test_the_horizon_tells_later_events_from_plans(engine: Engine, question: str, later: bool) -> None:

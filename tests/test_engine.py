@@ -23,49 +23,51 @@ DATA = Path(__file__).parent / "data"
 # too: the held-out figures are the fit script's). The sets' first, untouched scores are in the README.
 FLOORS = {
     "questions.yaml": (0.95, 0.97),
-    "holdout.yaml": (0.93, 0.94),
-    "blind2.yaml": (0.98, 0.98),
+    "holdout.yaml": (0.93, 0.95),
+    "blind2.yaml": (0.99, 0.99),
     "blind3.yaml": (0.95, 0.96),
     "blind4.yaml": (0.96, 0.97),
     "blind5.yaml": (0.94, 0.96),
     "blind6.yaml": (0.93, 0.99),
-    "blind7.yaml": (0.92, 0.97),
+    "blind7.yaml": (0.93, 0.97),
     "blind8.yaml": (0.96, 0.99),
-    "blind9.yaml": (0.95, 0.98),
-    "blind10.yaml": (0.94, 0.98),
-    "blind11.yaml": (0.98, 0.99),
-    "blind12.yaml": (0.92, 0.95),
+    "blind9.yaml": (0.94, 0.98),
+    "blind10.yaml": (0.95, 0.98),
+    "blind11.yaml": (0.98, 0.98),
+    "blind12.yaml": (0.94, 0.95),
     "blind13.yaml": (0.94, 0.97),
-    "blind14.yaml": (0.94, 0.99),
+    "blind14.yaml": (0.95, 0.99),
     "blind15.yaml": (0.97, 0.99),
     "blind16.yaml": (0.94, 0.99),
     "blind17.yaml": (0.96, 0.98),
     "blind18.yaml": (0.94, 0.97),
-    "blind19.yaml": (0.95, 0.96),
-    "blind20.yaml": (0.93, 0.96),
-    "blind21.yaml": (0.94, 0.97),
-    "blind22.yaml": (0.95, 0.97),
-    "blind23.yaml": (0.86, 0.94),
+    "blind19.yaml": (0.96, 0.96),
+    "blind20.yaml": (0.93, 0.95),
+    "blind21.yaml": (0.96, 0.99),
+    "blind22.yaml": (0.96, 0.98),
+    "blind23.yaml": (0.87, 0.94),
     "blind24.yaml": (0.96, 0.98),
     "blind25.yaml": (0.93, 0.96),
-    "blind26.yaml": (0.91, 0.93),
-    "blind27.yaml": (0.94, 0.97),
-    "blind28.yaml": (0.93, 0.97),
+    "blind26.yaml": (0.91, 0.94),
+    "blind27.yaml": (0.94, 0.96),
+    "blind28.yaml": (0.94, 0.97),
     "blind29.yaml": (0.93, 0.98),
     "blind30.yaml": (0.96, 0.97),
-    "blind31.yaml": (0.95, 0.97),
+    "blind31.yaml": (0.95, 0.98),
     "blind32.yaml": (0.94, 0.97),
     "blind33.yaml": (0.93, 0.97),
     "blind34.yaml": (0.94, 0.97),
-    "blind35.yaml": (0.96, 0.98),
-    "blind36.yaml": (0.93, 0.98),
+    "blind35.yaml": (0.96, 0.97),
+    "blind36.yaml": (0.93, 0.97),
     "blind37.yaml": (0.94, 0.96),
-    "blind38.yaml": (0.96, 0.98),
-    "blind39.yaml": (0.96, 0.99),
-    "blind40.yaml": (0.95, 0.96),
+    "blind38.yaml": (0.96, 0.97),
+    "blind39.yaml": (0.96, 0.98),
+    "blind40.yaml": (0.96, 0.96),
     "blind41.yaml": (0.89, 0.95),
-    "blind42.yaml": (0.88, 0.94),
-    "blind43.yaml": (0.95, 0.97),
+    "blind42.yaml": (0.88, 0.95),
+    "blind43.yaml": (0.94, 0.97),
+    "blind44.yaml": (0.93, 0.95),
+    "blind45.yaml": (0.92, 0.98),
 }
 
 
@@ -203,6 +205,8 @@ def test_an_ordinary_word_outside_the_vocabulary_does_not_change_the_ranking(eng
         "how high is japan's tariff on american cars",
         "what tariff does tokyo slap on us pork",
         "chinese levies on us farm goods?",
+        "what's the tariff on US cars going into japan",  # the goods go into another country than the US
+        "what tariff do us exports to japan face",
     ],
 )
 def test_a_tariff_another_country_imposes_on_us_goods_is_not_a_us_tariff(
@@ -219,6 +223,8 @@ def test_a_tariff_another_country_imposes_on_us_goods_is_not_a_us_tariff(
         "what did japan put on the table in washington",  # a phrase ('put on the table'), no imposing
         "what pressure did japan put on the us",  # no tariff
         "is japan set on getting us tariff relief",  # 'set on' something else than a country
+        "does the tariff apply to japan",  # 'to' alone is no destination
+        "tariff on japanese cars exported to the us",  # into the US: a US tariff
     ],
 )
 def test_what_a_country_puts_on_another_is_no_tariff_it_imposes(engine: Engine, question: str) -> None:
@@ -231,6 +237,7 @@ def test_what_a_country_puts_on_another_is_no_tariff_it_imposes(engine: Engine, 
         "what's the us tariff on japanese cars",
         "tariffs on japanese cars?",
         "what's the reciprocal tariff on japan",
+        "what's the current tariff on japanese cars going into the US",
     ],
 )
 def test_the_us_tariffs_on_japan_are_still_asked_every_way(engine: Engine, question: str) -> None:

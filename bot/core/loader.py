@@ -287,7 +287,7 @@ VOCABULARY_KEYS = {
     "levied",
     "closing",
 }
-LEVIED_KEYS = ("tariff", "home", "imposers", "verbs", "prepositions")
+LEVIED_KEYS = ("tariff", "home", "imposers", "verbs", "prepositions", "destinations")
 
 
 class _Loader:
@@ -534,6 +534,7 @@ class _Loader:
                 imposers=frozenset(levied.get("imposers", ())),
                 verbs=frozenset(levied.get("verbs", ())),
                 prepositions=frozenset(levied.get("prepositions", ())),
+                destinations=frozenset(levied.get("destinations", ())),
             ),
             frozenset(closing),
         )

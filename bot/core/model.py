@@ -206,6 +206,7 @@ class LeviedRule:
     imposers: frozenset[str] = frozenset()  # imposers besides the entities
     verbs: frozenset[str] = frozenset()  # verbs of imposing ('slap', 'put')
     prepositions: frozenset[str] = frozenset()  # before the goods' country ('on', 'against')
+    destinations: frozenset[str] = frozenset()  # before the importing country ('going into', 'exported to')
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,8 @@ _PART_MONTH = re.compile(
 _IN_MONTH = re.compile(
     rf"\b(?:in|by|during|since|after|from|until|till|before|of|this|next|last)\s+({_MONTH})\b"
 )
+# The present at a later time: 'still 25% in august', 'currently paused during july' (not 'a june deal').
+_DURING_MONTH = re.compile(rf"\b(?:in|during)\s+(?:(?:early|mid|late)\s*-?\s*)?({_MONTH})\b")
 _BARE_MONTH = re.compile(r"\b(june|july|august|september|october|november|december)\b")
 _RELATIVE_LATER = re.compile(
     r"\bnext\s+(?:year|month|summer|autumn|fall|winter)\b|\b(?:this|the)\s+(?:summer|autumn|fall|winter)\b"
@@ -92,13 +94,20 @@ class HorizonReader:
         `tokens`: the text's tokens when the caller has them already.
         """
         lowered = text.lower()
+        tokens = tokenize(lowered) if tokens is None else tokens
         later_year, later_day, rest = self._later_dates(lowered)
-        if later_year or self.later.occurs(tokenize(lowered) if tokens is None else tokens):
+        if later_year or self.later.occurs(tokens):
             return True
         if not later_day:
             return False
         words = tokenize(_YEAR.sub(" ", _RELATIVE_LATER.sub(" ", rest)))  # what is left without dates
+        if self.now.occurs(words) and self._during_later_month(lowered):  # 'still 25% in august'
+            return not self.plan.occurs(tokens)  # but 'still paused until july'
         return self.past.occurs(words) and not self.plan.occurs(words)
+
+    def _during_later_month(self, text: str) -> bool:
+        """True when the text names a month after the horizon's as a time ('in august', 'during july')."""
+        return any(_MONTHS[m] > self.horizon.month for m in _DURING_MONTH.findall(text))
 
     def asks_now(self, tokens: Sequence[str]) -> bool:
         """True for a question about the present ('is the tariff still paused?', 'tariff rn')."""

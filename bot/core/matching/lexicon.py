@@ -99,6 +99,7 @@ class Lexicon:
         self.imposers = vocabulary.entities | vocabulary.levied.imposers  # countries other than the US
         self.countries = self.imposers | vocabulary.levied.home
         self.imposing = frozenset(map(stem, vocabulary.levied.verbs))
+        self.destinations = frozenset(tuple(map(stem, tokenize(d))) for d in vocabulary.levied.destinations)
         self.closing = vocabulary.closing
         # A stem is as common as the commonest word it stems from ('dur' as 'during', 'anyth' as 'anything').
         self._stem_frequency: dict[str, float] = {}
@@ -295,6 +296,17 @@ class Lexicon:
                 and target[1] in self.countries
                 and set(stems_[on + 1 : target[0]]) <= {"the"}
             ):
+                return f"tariff-by-{country}"
+        return self._imported_into(stems_, placed)
+
+    def _imported_into(self, stems_: list[str], placed: list[tuple[int, int, str]]) -> str | None:
+        """'tariff-by-<country>' when the goods go into a country other than the US: a destination ('going
+        into', 'exported to'), then, at most after 'the', that country ('us cars going into japan')."""
+        for start, _, country in placed:
+            if country not in self.imposers:
+                continue
+            end = start - 1 if start and stems_[start - 1] == "the" else start
+            if any(tuple(stems_[end - len(d) : end]) == d for d in self.destinations if len(d) <= end):
                 return f"tariff-by-{country}"
         return None
 
