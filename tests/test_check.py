@@ -137,13 +137,25 @@ def test_the_test_fact_base_passes(tmp_path: Path, capsys: pytest.CaptureFixture
             "vocabulary.yaml",
             "  closing: [exactly, precisely]",
             "  closing: [exactly, no]",
-            "vocabulary.yaml: vocabulary.closing: must be a list of words (quote yes/no/on/off",
+            "vocabulary.yaml: vocabulary.closing: must be a list of single words (quote yes/no/on/off",
         ),
         (
             "vocabulary.yaml",
             '"🍚": rice,',
             '"🍚2": rice,',
             "vocabulary.yaml: vocabulary.symbols.🍚2: holds a letter or digit: a spelling",
+        ),
+        (
+            "vocabulary.yaml",
+            '"🍚": rice,',
+            '"🍚": yes,',
+            "vocabulary.yaml: vocabulary.symbols.🍚: must be the words it stands for (quote yes/no/on/off",
+        ),
+        (
+            "vocabulary.yaml",
+            '"&": and,',
+            '"&": and, "@": at,',
+            "vocabulary.yaml: vocabulary.symbols.@: holds one of",
         ),
         (
             "conversation.yaml",
@@ -222,6 +234,18 @@ def test_unknown_section_and_every_problem_listed(
     assert (
         sum("missing required key" in line for line in lines) == 5
     )  # question, answer, as_of, sources, topics
+
+
+def test_a_rule_defined_in_two_files_is_reported(
+    knowledge_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (knowledge_copy / "z-extra.yaml").write_text("vocabulary:\n  levied: {tariff: tariff}\n")
+    code, lines = _check(knowledge_copy, capsys)
+    assert code == 1
+    assert any(
+        line.startswith("z-extra.yaml: vocabulary.levied: defined twice (also in vocabulary.yaml)")
+        for line in lines
+    )
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -162,6 +162,10 @@ def test_plans_and_expectations_about_later_dates_go_to_their_fact(
         ("is the auto tariff still 25% in august", True),  # the present, at a later date
         ("is the reciprocal tariff still paused until july", False),  # a plan stated now
         ("is a june agreement still in the cards", False),  # a month named as a target, not as a time
+        ("is the tariff still expected to be 25% in august", False),  # expected: a plan
+        ("is the car tariff still 25% in august like it was in may", True),  # 'may' the month is no plan
+        ("are tariffs still higher than in december last year", False),  # a comparison with the past
+        ("is the tariff still 25% in august 2025", True),
     ],
 )
 def test_the_horizon_tells_later_events_from_plans(engine: Engine, question: str, later: bool) -> None:

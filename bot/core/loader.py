@@ -288,6 +288,13 @@ VOCABULARY_KEYS = {
     "closing",
 }
 LEVIED_KEYS = ("tariff", "home", "imposers", "verbs", "prepositions", "destinations")
+# Characters the tokenizer reads before signs are: mentions, links, contractions, percentages.
+_RESERVED_SIGNS = frozenset("<>@#:/.%'`")
+
+
+def _single_word(word: object) -> bool:
+    """True for a string that is one word (no spaces)."""
+    return isinstance(word, str) and len(word.split()) == 1
 
 
 class _Loader:
@@ -444,7 +451,7 @@ class _Loader:
         spellings: dict[str, tuple[str, ...]] = {}
         symbols: dict[str, str] = {}
         levied: dict[str, tuple[str, ...]] = {}
-        levied_file = "vocabulary"
+        levied_file = ""
         closing: set[str] = set()
         for file, block in self.raw["vocabulary"]:
             if not isinstance(block, dict):
@@ -493,14 +500,16 @@ class _Loader:
                 self.problem(file, "vocabulary.entities", "must be a list of concept names")
             else:
                 entities.update(names)
-            symbols.update(self._symbols(file, block.get("symbols") or {}))
-            rule = block.get("levied")
-            if rule is not None:
+            if "symbols" in block:
+                symbols.update(self._symbols(file, block["symbols"]))
+            if "levied" in block:
+                if levied_file:
+                    self.problem(file, "vocabulary.levied", f"defined twice (also in {levied_file})")
                 levied_file = file
-                levied.update(self._levied_rule(file, rule))
-            words = block.get("closing") or []
-            if not isinstance(words, list) or not all(isinstance(w, str) and w.strip() for w in words):
-                self.problem(file, "vocabulary.closing", "must be a list of words " + _YAML_BOOL_HINT)
+                levied.update(self._levied_rule(file, block["levied"]))
+            words = block.get("closing", [])
+            if not isinstance(words, list) or not all(_single_word(w) for w in words):
+                self.problem(file, "vocabulary.closing", "must be a list of single words " + _YAML_BOOL_HINT)
             else:
                 closing.update(w.strip().lower() for w in words)
             links = block.get("broader") or {}
@@ -540,16 +549,22 @@ class _Loader:
         )
 
     def _symbols(self, file: str, signs: object) -> dict[str, str]:
-        """The `symbols` mapping (sign or emoji -> words); a key with a letter or digit is a spelling."""
-        if not isinstance(signs, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in signs.items()
-        ):
+        """The `symbols` mapping (sign or emoji -> words). A key with a letter or digit is a spelling; one
+        of the characters mentions, links and contractions are read by is not a sign of its own."""
+        if not isinstance(signs, dict):
             self.problem(file, "vocabulary.symbols", "must map a sign or emoji to the words it stands for")
             return {}
         found = {}
         for sign, words in signs.items():
-            if any(c.isalnum() for c in sign):
-                self.problem(file, f"vocabulary.symbols.{sign}", "holds a letter or digit: a spelling")
+            entry = f"vocabulary.symbols.{sign}"
+            if not isinstance(sign, str) or not sign.strip():
+                self.problem(file, "vocabulary.symbols", f"{sign!r} is no sign " + _YAML_BOOL_HINT)
+            elif not isinstance(words, str) or not words.strip():
+                self.problem(file, entry, "must be the words it stands for " + _YAML_BOOL_HINT)
+            elif any(c.isalnum() for c in sign):
+                self.problem(file, entry, "holds a letter or digit: a spelling")
+            elif not _RESERVED_SIGNS.isdisjoint(sign):
+                self.problem(file, entry, f"holds one of {' '.join(sorted(_RESERVED_SIGNS))}: read elsewhere")
             else:
                 found[sign.strip()] = words.strip().lower()
         return found
@@ -565,12 +580,14 @@ class _Loader:
         for key in LEVIED_KEYS:
             value = rule.get(key)
             words = [value] if key == "tariff" else value
+            single = key in ("tariff", "home", "imposers", "verbs", "prepositions")  # phrases: destinations
             if (
                 not isinstance(words, list)
                 or not words
-                or not all(isinstance(w, str) and w.strip() for w in words)
+                or not all(_single_word(w) if single else isinstance(w, str) and w.strip() for w in words)
             ):
-                shape = "a concept name" if key == "tariff" else "a list of words " + _YAML_BOOL_HINT
+                many = "a list of single words " if single else "a list of words or phrases "
+                shape = "a concept name" if key == "tariff" else many + _YAML_BOOL_HINT
                 self.problem(file, f"vocabulary.levied.{key}", "must be " + shape)
             else:
                 found[key] = tuple(w.strip().lower() for w in words)

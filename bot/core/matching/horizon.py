@@ -45,8 +45,13 @@ _PART_MONTH = re.compile(
 _IN_MONTH = re.compile(
     rf"\b(?:in|by|during|since|after|from|until|till|before|of|this|next|last)\s+({_MONTH})\b"
 )
-# The present at a later time: 'still 25% in august', 'currently paused during july' (not 'a june deal').
-_DURING_MONTH = re.compile(rf"\b(?:in|during)\s+(?:(?:early|mid|late)\s*-?\s*)?({_MONTH})\b")
+# The present at a later time: 'still 25% in august', 'currently paused during july' (not 'a june deal',
+# not a comparison with the past: 'higher than in december', 'as in december last year').
+_PARTS = "|".join(_PART)
+_DURING_MONTH = re.compile(
+    rf"(?<!than )(?<!as )\b(?:in|during)\s+(?:(?:{_PARTS})(?:\s*-\s*|\s+of\s+|\s+))?({_MONTH})\b"
+    r"(?:,?\s*(20\d\d|last year)\b)?"
+)
 _BARE_MONTH = re.compile(r"\b(june|july|august|september|october|november|december)\b")
 _RELATIVE_LATER = re.compile(
     r"\bnext\s+(?:year|month|summer|autumn|fall|winter)\b|\b(?:this|the)\s+(?:summer|autumn|fall|winter)\b"
@@ -102,12 +107,16 @@ class HorizonReader:
             return False
         words = tokenize(_YEAR.sub(" ", _RELATIVE_LATER.sub(" ", rest)))  # what is left without dates
         if self.now.occurs(words) and self._during_later_month(lowered):  # 'still 25% in august'
-            return not self.plan.occurs(tokens)  # but 'still paused until july'
+            # unless planned or expected ('still expected to be 25% in august'); a month is no plan word
+            return not self.plan.occurs([t for t in tokens if t not in _MONTHS])
         return self.past.occurs(words) and not self.plan.occurs(words)
 
     def _during_later_month(self, text: str) -> bool:
         """True when the text names a month after the horizon's as a time ('in august', 'during july')."""
-        return any(_MONTHS[m] > self.horizon.month for m in _DURING_MONTH.findall(text))
+        return any(
+            _MONTHS[month] > self.horizon.month and (not year or year == str(self.horizon.year))
+            for month, year in _DURING_MONTH.findall(text)
+        )
 
     def asks_now(self, tokens: Sequence[str]) -> bool:
         """True for a question about the present ('is the tariff still paused?', 'tariff rn')."""

@@ -39,6 +39,7 @@ _US_PREPOSITIONS = frozenset(
     ]
 )
 _VARIATION = "\ufe0f"  # the emoji presentation selector: '🏎️' is '🏎'
+_FLAG = "[\U0001f1e6-\U0001f1ff]{2}"
 _TYPO_CACHE = 4096
 # A word at least this common in English (Zipf frequency) is a real word: it is never "repaired".
 REAL_WORD_ZIPF = 3.0
@@ -111,8 +112,10 @@ class Lexicon:
         self._symbols = {
             sign.replace(_VARIATION, ""): f" {said} " for sign, said in vocabulary.symbols.items()
         }
-        signs = sorted(self._symbols, key=len, reverse=True)  # '🇯🇵' before any sign it starts with
-        self._symbol_pattern = re.compile("|".join(map(re.escape, signs))) if signs else None
+        signs = sorted(self._symbols, key=len, reverse=True)  # the longest sign first
+        # A flag is two regional-indicator letters, read as a pair ('🇦🇺🇸🇬' holds no '🇺🇸'); an unlisted
+        # flag means nothing.
+        self._symbol_pattern = re.compile("|".join([_FLAG, *map(re.escape, signs)]))
         self._ascii_signs = frozenset(c for sign in signs for c in sign if c.isascii())
         self.concepts = frozenset(self.words.values()) | frozenset(self.phrases.values())
         # Repair targets by first letter and length: the fact base's words, then every common English
@@ -204,14 +207,16 @@ class Lexicon:
         return best[3] if best else None
 
     def _words(self, text: str) -> list[str]:
-        """The text's tokens, its signs and emoji read as words first ('🚗🇯🇵 tariff?': car japan tariff)."""
-        if self._symbol_pattern is not None and (
-            not text.isascii() or not self._ascii_signs.isdisjoint(text)
-        ):
-            text = self._symbol_pattern.sub(
-                lambda found: self._symbols[found[0]], text.replace(_VARIATION, "")
-            )
-        return self._spelled(tokenize(text))
+        """The text's tokens, its signs and emoji read as words ('🚗🇯🇵 tariff?': car japan tariff)."""
+        if text.isascii() and self._ascii_signs.isdisjoint(text):
+            return self._spelled(tokenize(text))
+        return self._spelled(tokenize(text, self._read_signs))
+
+    def _read_signs(self, text: str) -> str:
+        """The text with its signs and emoji replaced by the words they stand for."""
+        return self._symbol_pattern.sub(
+            lambda found: self._symbols.get(found[0], " "), text.replace(_VARIATION, "")
+        )
 
     def _spelled(self, tokens: list[str]) -> list[str]:
         """Chat spellings replaced by the words they stand for ('abt' -> 'about')."""
@@ -300,10 +305,12 @@ class Lexicon:
         return self._imported_into(stems_, placed)
 
     def _imported_into(self, stems_: list[str], placed: list[tuple[int, int, str]]) -> str | None:
-        """'tariff-by-<country>' when the goods go into a country other than the US: a destination ('going
-        into', 'exported to'), then, at most after 'the', that country ('us cars going into japan')."""
+        """'tariff-by-<country>' when, after the tariff, goods go into a country other than the US: a
+        destination ('going into', 'exported to'), then, at most after 'the', that country ('the tariff on
+        us cars going into japan')."""
+        tariff = next(start for start, _, term in placed if term == self.levied.tariff)
         for start, _, country in placed:
-            if country not in self.imposers:
+            if country not in self.imposers or start <= tariff:
                 continue
             end = start - 1 if start and stems_[start - 1] == "the" else start
             if any(tuple(stems_[end - len(d) : end]) == d for d in self.destinations if len(d) <= end):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>|@(?:everyone|here)\b")
@@ -24,15 +25,18 @@ _DAY_MONTH = re.compile(rf"\b([0-3]?\d)(?:st|nd|rd|th)?\s+({_MONTHS})\b")
 _MONTH_DAY = re.compile(rf"\b({_MONTHS})\s+([0-3]?\d)(?:st|nd|rd|th)?\b(?!\s*(?:%|percent))")
 
 
-def tokenize(text: str) -> list[str]:
+def tokenize(text: str, signs: Callable[[str], str] | None = None) -> list[str]:
     """Lower-case word tokens: mentions and links dropped, 'US' kept apart from 'us', '%' as 'percent'.
 
-    Each rewrite runs only when the text holds the character its pattern cannot match without.
+    `signs` reads signs and emoji as words, once mentions and links are gone (a role mention's '&' is no
+    'and'). Each rewrite runs only when the text holds the character its pattern cannot match without.
     """
     if "<" in text or "@" in text:
         text = _MENTION.sub(" ", text)
     if "://" in text or "www." in text:
         text = _URL.sub(" ", text)
+    if signs is not None:
+        text = signs(text)
     if "U" in text:
         text = _US.sub(" usa ", text)
     if not text.isascii() or "`" in text:
