@@ -20,6 +20,16 @@ def _check(knowledge: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, li
     return code, captured.err.splitlines()
 
 
+def _problems_with_file(
+    knowledge: Path, capsys: pytest.CaptureFixture[str], name: str, text: str
+) -> list[str]:
+    """The problems `check` reports (it must fail) once a file `name` holding `text` joins the fact base."""
+    (knowledge / name).write_text(text)
+    code, lines = _check(knowledge, capsys)
+    assert code == 1
+    return lines
+
+
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
@@ -217,18 +227,18 @@ def test_a_tree_of_eight_levels_loads(knowledge_copy: Path, capsys: pytest.Captu
 
 
 def test_invalid_yaml_names_the_line(knowledge_copy: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (knowledge_copy / "extra.yaml").write_text("facts:\n  - id: x\n    answer: [unclosed\n")
-    code, lines = _check(knowledge_copy, capsys)
-    assert code == 1
+    lines = _problems_with_file(
+        knowledge_copy, capsys, "extra.yaml", "facts:\n  - id: x\n    answer: [unclosed\n"
+    )
     assert len(lines) == 1 and lines[0].startswith("extra.yaml: line ") and "invalid YAML" in lines[0]
 
 
 def test_unknown_section_and_every_problem_listed(
     knowledge_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (knowledge_copy / "extra.yaml").write_text("rumours: []\nfacts:\n  - {id: Bad Id}\n")
-    code, lines = _check(knowledge_copy, capsys)
-    assert code == 1
+    lines = _problems_with_file(
+        knowledge_copy, capsys, "extra.yaml", "rumours: []\nfacts:\n  - {id: Bad Id}\n"
+    )
     assert "extra.yaml: rumours: unknown section" in lines[0]
     assert any("id must be an id of lower-case letters" in line for line in lines)
     assert (
@@ -239,9 +249,9 @@ def test_unknown_section_and_every_problem_listed(
 def test_a_rule_defined_in_two_files_is_reported(
     knowledge_copy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (knowledge_copy / "z-extra.yaml").write_text("vocabulary:\n  levied: {tariff: tariff}\n")
-    code, lines = _check(knowledge_copy, capsys)
-    assert code == 1
+    lines = _problems_with_file(
+        knowledge_copy, capsys, "z-extra.yaml", "vocabulary:\n  levied: {tariff: tariff}\n"
+    )
     assert any(
         line.startswith("z-extra.yaml: vocabulary.levied: defined twice (also in vocabulary.yaml)")
         for line in lines
