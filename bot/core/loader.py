@@ -580,7 +580,7 @@ class _Loader:
         for key in LEVIED_KEYS:
             value = rule.get(key)
             words = [value] if key == "tariff" else value
-            single = key in ("tariff", "home", "imposers", "verbs", "prepositions")  # phrases: destinations
+            single = key != "destinations"  # the only phrases: 'going into', 'exported to'
             if (
                 not isinstance(words, list)
                 or not words

@@ -280,7 +280,8 @@ class Lexicon:
         puts on a country's goods: the country, then right after it a tariff ('japan's tariff') or a verb
         of imposing that is no part of a phrase ('tokyo slaps', not 'japan put on the table'), then 'on' or
         'against' and, at most after 'the', a country ('on us cars'). The term comes after the others."""
-        if not any(term == self.levied.tariff for _, _, term in placed):
+        tariff = next((start for start, _, term in placed if term == self.levied.tariff), None)
+        if tariff is None:
             return None
         in_phrases = {i for start, end, _ in placed if end - start > 1 for i in range(start, end)}
         for k, (_, end, country) in enumerate(placed):
@@ -302,13 +303,14 @@ class Lexicon:
                 and set(stems_[on + 1 : target[0]]) <= {"the"}
             ):
                 return f"tariff-by-{country}"
-        return self._imported_into(stems_, placed)
+        return self._imported_into(stems_, placed, tariff)
 
-    def _imported_into(self, stems_: list[str], placed: list[tuple[int, int, str]]) -> str | None:
-        """'tariff-by-<country>' when, after the tariff, goods go into a country other than the US: a
-        destination ('going into', 'exported to'), then, at most after 'the', that country ('the tariff on
-        us cars going into japan')."""
-        tariff = next(start for start, _, term in placed if term == self.levied.tariff)
+    def _imported_into(
+        self, stems_: list[str], placed: list[tuple[int, int, str]], tariff: int
+    ) -> str | None:
+        """'tariff-by-<country>' when, after the tariff (its first token: `tariff`), goods go into a country
+        other than the US: a destination ('going into', 'exported to'), then, at most after 'the', that
+        country ('the tariff on us cars going into japan')."""
         for start, _, country in placed:
             if country not in self.imposers or start <= tariff:
                 continue
